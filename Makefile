@@ -1,0 +1,32 @@
+# Two commands matter: `make run` (the bot; the console without TELEGRAM_BOT_TOKEN) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Reinstall only when the project's metadata changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+run: $(VENV)/.installed
+	$(BIN)/python -m bot
+
+test: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	PTB_TIMEDELTA=1 NO_PROXY=127.0.0.1,localhost $(BIN)/python -m pytest
+
+bench: $(VENV)/.installed-test
+	PTB_TIMEDELTA=1 NO_PROXY=127.0.0.1,localhost $(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Kênh Chính Thức: the current official information channels of Vietnam's provinces."""

@@ -1,0 +1,52 @@
+"""Command line: run the bot (Telegram when TELEGRAM_BOT_TOKEN is set, else the console), and admin tools.
+
+Usage:
+    python -m bot                      # Telegram with a token, the console without
+    python -m bot console              # the console, always
+    python -m bot export FILE          # the registry as JSON
+    python -m bot import FILE [--apply]
+    python -m bot backup FILE          # a consistent copy of the SQLite file, safe while the bot runs
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from bot.config import Settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="Telegram when TELEGRAM_BOT_TOKEN is set, else the console")
+    sub.add_parser("console", help="the commands on stdin/stdout")
+    args = parser.parse_args(argv)
+    settings = Settings.from_env()
+    logging.basicConfig(level=settings.log_level, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # httpx logs every request URL, and a Bot API URL contains the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+    command = args.command or "run"
+    if command == "run" and settings.token:
+        from bot.frontends.telegram import run_telegram
+
+        run_telegram(settings)
+        return 0
+    from bot.frontends.console import run_console
+
+    if command in ("run", "console"):
+        if command == "run":
+            logging.getLogger(__name__).info("TELEGRAM_BOT_TOKEN is not set: starting the console")
+        asyncio.run(run_console(settings))
+        return 0
+    parser.print_help()
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,60 @@
+"""Settings from the environment, read once at start-up."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    token: str = field(default="", repr=False)  # never printed: repr hides it
+    base_url: str = "https://api.telegram.org/bot"
+    base_file_url: str = "https://api.telegram.org/file/bot"
+    db_path: Path = ROOT / "data" / "bot.sqlite3"
+    data_dir: Path = ROOT / "data"
+    media_dir: Path = Path(tempfile.gettempdir()) / "kenh-chinh-thuc-media"
+    admin_ids: frozenset[int] = frozenset()
+    rate_limit: bool = True
+    concurrency: int = 16
+    webhook_url: str = ""
+    webhook_secret: str = field(default="", repr=False)
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = 8443
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        e = os.environ if env is None else env
+        defaults = cls()
+        return cls(
+            token=e.get("TELEGRAM_BOT_TOKEN", "").strip(),
+            base_url=e.get("TELEGRAM_BASE_URL") or defaults.base_url,
+            base_file_url=e.get("TELEGRAM_BASE_FILE_URL") or defaults.base_file_url,
+            db_path=Path(e.get("BOT_DB_PATH") or defaults.db_path),
+            data_dir=Path(e.get("BOT_DATA_DIR") or defaults.data_dir),
+            media_dir=Path(e.get("BOT_MEDIA_DIR") or defaults.media_dir),
+            admin_ids=parse_ids(e.get("BOT_ADMIN_IDS", "")),
+            rate_limit=e.get("BOT_RATE_LIMIT", "1").strip() not in ("0", "false", "no", "off"),
+            concurrency=max(1, int(e.get("BOT_CONCURRENCY") or defaults.concurrency)),
+            webhook_url=e.get("BOT_WEBHOOK_URL", "").strip(),
+            webhook_secret=e.get("BOT_WEBHOOK_SECRET", "").strip(),
+            webhook_listen=e.get("BOT_WEBHOOK_LISTEN") or defaults.webhook_listen,
+            webhook_port=int(e.get("BOT_WEBHOOK_PORT") or defaults.webhook_port),
+            log_level=(e.get("BOT_LOG_LEVEL") or defaults.log_level).upper(),
+        )
+
+
+def parse_ids(text: str) -> frozenset[int]:
+    ids = set()
+    for part in text.replace(";", ",").split(","):
+        part = part.strip()
+        if part:
+            if not part.lstrip("-").isdigit():
+                raise ValueError(f"BOT_ADMIN_IDS: not a user id: {part!r}")
+            ids.add(int(part))
+    return frozenset(ids)

@@ -1,0 +1,199 @@
+"""The 34 provincial units, the 63 former provinces, and the resolver from what people type to one of them."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from enum import Enum
+from pathlib import Path
+
+from bot.text import compact, edit_distance, fold
+
+FORMER_PREFIX = "old_"
+# Words people put around a province's name that say nothing about which one it is.
+_LEADING_WORDS = (("thanh", "pho"), ("tinh",), ("tp",), ("t", "p"), ("tx",), ("province",), ("city",), ("of",))
+_TRAILING_WORDS = (("province",), ("city",), ("cu",), ("old",), ("former",))
+
+
+@dataclass(frozen=True)
+class Place:
+    """A current unit (kind "unit") or a former province (kind "former", merged into `unit_slug`)."""
+
+    slug: str
+    kind: str
+    code: int
+    name: str
+    full_name: str
+    unit_slug: str
+    merged_on: date | None = None
+
+    @property
+    def is_former(self) -> bool:
+        return self.kind == "former"
+
+
+class Status(Enum):
+    FOUND = "found"
+    CHOICES = "choices"
+    NOT_FOUND = "not_found"
+
+
+@dataclass(frozen=True)
+class Resolution:
+    status: Status
+    place: Place | None = None
+    choices: tuple[Place, ...] = ()
+    suggestions: tuple[Place, ...] = ()
+    corrected: bool = False  # found through typo tolerance: say what we understood
+
+
+@dataclass
+class Gazetteer:
+    """All places, indexed for the resolver. Built once from data/; immutable afterwards."""
+
+    places: dict[str, Place]
+    aliases: dict[str, str] = field(default_factory=dict)
+    ambiguous: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._by_key: dict[str, Place] = {}
+        self._initials: dict[str, list[Place]] = {}
+        # Units first, so that a former province that kept its name ("Cần Thơ" before 2025) never shadows
+        # the unit of today.
+        for place in sorted(self.places.values(), key=lambda p: p.is_former):
+            for text in (place.name, place.full_name):
+                self._by_key.setdefault(compact(text), place)
+            if place.is_former and self.places[place.unit_slug].name == place.name:
+                continue
+            initials = "".join(word[0] for word in fold(place.name).split())
+            self._initials.setdefault(initials, []).append(place)
+        self._keys = sorted(self._by_key)
+
+    # --- lookups -------------------------------------------------------------------------------------
+    def unit_of(self, place: Place) -> Place:
+        return self.places[place.unit_slug]
+
+    def units(self) -> list[Place]:
+        """The 34 units in a sensible order for a menu: alphabetical, the way Vietnamese readers sort."""
+        return sorted((p for p in self.places.values() if not p.is_former), key=lambda p: fold(p.name))
+
+    def members(self, unit: Place) -> list[Place]:
+        """Former provinces that went into `unit` (including the one that kept its name)."""
+        return sorted(
+            (p for p in self.places.values() if p.is_former and p.unit_slug == unit.slug),
+            key=lambda p: fold(p.name),
+        )
+
+    def merged_members(self, unit: Place) -> list[Place]:
+        """Former provinces with another name that went into `unit`: the news a user needs to hear."""
+        return [p for p in self.members(unit) if p.name != unit.name]
+
+    def is_renamed(self, place: Place) -> bool:
+        return place.is_former and self.unit_of(place).name != place.name
+
+    # --- the resolver --------------------------------------------------------------------------------
+    def resolve(self, query: str) -> Resolution:
+        """One place, a short list to choose from, or nothing (with suggestions)."""
+        raw = query.strip()
+        if raw in self.places:
+            return Resolution(Status.FOUND, self.places[raw])
+        words, wants_former = _strip_filler(fold(raw).split())
+        key = "".join(words)
+        if not key:
+            return Resolution(Status.NOT_FOUND)
+        if key in self._by_key:
+            return Resolution(Status.FOUND, self._prefer_former(self._by_key[key], wants_former))
+        if key in self.aliases:
+            return Resolution(Status.FOUND, self.places[self.aliases[key]])
+        if key in self.ambiguous:
+            return Resolution(Status.CHOICES, choices=tuple(self.places[s] for s in self.ambiguous[key]))
+        if 2 <= len(key) <= 4 and key in self._initials:
+            return self._one_or_choices(self._initials[key])
+        if len(key) >= 3:
+            prefixed = self._unique(self._by_key[k] for k in self._keys if k.startswith(key))
+            if prefixed:
+                return self._one_or_choices(prefixed)
+            # Words of a name in any position: "giang" → An Giang, Hà Giang, Hậu Giang…
+            wanted = set(words)
+            named = self._unique(p for p in self._by_key.values() if wanted <= set(fold(p.name).split()))
+            if named:
+                return self._one_or_choices(named)
+        return self._fuzzy(key)
+
+    def _prefer_former(self, place: Place, wants_former: bool) -> Place:
+        if wants_former and not place.is_former:
+            same = [p for p in self.members(place) if p.name == place.name]
+            return same[0] if same else place
+        return place
+
+    def _fuzzy(self, key: str) -> Resolution:
+        limit = 1 if len(key) <= 5 else 2 if len(key) <= 10 else 3
+        scored: dict[int, list[Place]] = {}
+        for k in self._keys:
+            dist = edit_distance(key, k, limit + 2)
+            if dist <= limit + 2:
+                scored.setdefault(dist, []).append(self._by_key[k])
+        close = [d for d in sorted(scored) if d <= limit]
+        if close:
+            best = self._unique(scored[close[0]])
+            if len(best) == 1:
+                return Resolution(Status.FOUND, best[0], corrected=True)
+            return Resolution(Status.CHOICES, choices=tuple(best[:8]))
+        near = self._unique(p for d in sorted(scored) for p in scored[d])
+        return Resolution(Status.NOT_FOUND, suggestions=tuple(near[:5]))
+
+    def _one_or_choices(self, places: list[Place]) -> Resolution:
+        if len(places) == 1:
+            return Resolution(Status.FOUND, places[0])
+        return Resolution(Status.CHOICES, choices=tuple(places[:8]))
+
+    @staticmethod
+    def _unique(places: object) -> list[Place]:
+        seen: dict[str, Place] = {}
+        for p in places:  # type: ignore[attr-defined]
+            seen.setdefault(p.slug, p)
+        return list(seen.values())
+
+
+def _strip_filler(words: list[str]) -> tuple[list[str], bool]:
+    """Drop "tỉnh", "thành phố", "TP", "province", "city", "cũ"… around the name; report whether "cũ"/"old" was said."""
+    wants_former = False
+    changed = True
+    while changed and words:
+        changed = False
+        for filler in _LEADING_WORDS:
+            if len(words) > len(filler) and tuple(words[: len(filler)]) == filler:
+                words, changed = words[len(filler) :], True
+        for filler in _TRAILING_WORDS:
+            if len(words) > len(filler) and tuple(words[-len(filler) :]) == filler:
+                wants_former = wants_former or filler[0] in ("cu", "old", "former")
+                words, changed = words[: -len(filler)], True
+    return words, wants_former
+
+
+def load_gazetteer(data_dir: Path) -> Gazetteer:
+    """Read data/provinces.json and data/aliases.toml."""
+    raw = json.loads((data_dir / "provinces.json").read_text(encoding="utf-8"))
+    merged_on = date.fromisoformat(raw["merged_on"])
+    places: dict[str, Place] = {}
+    by_code: dict[int, str] = {}
+    for u in raw["units"]:
+        places[u["codename"]] = Place(u["codename"], "unit", u["code"], u["name"], u["full_name"], u["codename"])
+        by_code[u["code"]] = u["codename"]
+    for f in raw["former"]:
+        slug = FORMER_PREFIX + compact_slug(f["name"])
+        places[slug] = Place(slug, "former", f["code"], f["name"], f["full_name"], by_code[f["new_code"]], merged_on)
+    aliases_raw = tomllib.loads((data_dir / "aliases.toml").read_text(encoding="utf-8"))
+    aliases = dict(aliases_raw.get("names", {}))
+    ambiguous = {k: tuple(v) for k, v in aliases_raw.get("ambiguous", {}).items()}
+    for target in [*aliases.values(), *(s for v in ambiguous.values() for s in v)]:
+        if target not in places:
+            raise ValueError(f"aliases.toml names an unknown place: {target}")
+    return Gazetteer(places, aliases, ambiguous)
+
+
+def compact_slug(name: str) -> str:
+    """"Bà Rịa - Vũng Tàu" → "ba_ria_vung_tau": ASCII, fits a Telegram deep link."""
+    return fold(name).replace(" ", "_")

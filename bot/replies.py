@@ -1,0 +1,112 @@
+"""The Reply model: what a command answers, independent of any front-end.
+
+Handlers build Replies; each front-end renders them (HTML for Telegram, plain text for the console). Text is
+kept as lines of styled spans so that escaping and markup are the renderer's job, never the handler's.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from typing import Literal
+
+Style = Literal["plain", "bold", "italic", "code"]
+
+
+@dataclass(frozen=True)
+class Span:
+    text: str
+    style: Style = "plain"
+
+
+Line = tuple[Span, ...]
+
+
+@dataclass(frozen=True)
+class Image:
+    """A PNG to attach; `key` is its content hash (the media cache and file_id reuse are keyed by it)."""
+
+    png: bytes
+    key: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A follow-up the user can pick: a front-end shows a button, or the command to type."""
+
+    label: str
+    command: str  # e.g. "channels"
+    arg: str  # an id or slug, never a name: it must fit in 64 bytes of callback data
+
+
+@dataclass(frozen=True)
+class UrlButton:
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """A proposed change waiting for the caller's Confirm / Cancel."""
+
+    token: str
+
+
+@dataclass
+class Reply:
+    lines: list[Line] = field(default_factory=list)
+    image: Image | None = None
+    choices: list[Choice] = field(default_factory=list)
+    buttons: list[UrlButton] = field(default_factory=list)
+    share_query: str | None = None  # what the "share to a group" button puts into inline mode
+    confirm: Confirmation | None = None
+    page: tuple[str, int, int] | None = None  # (command, page, pages) for paged menus
+    document: tuple[str, bytes] | None = None  # (file name, content) to send as a file
+    extra_documents: list[tuple[str, bytes]] = field(default_factory=list)
+
+    def add(self, *parts: Span | str) -> Reply:
+        self.lines.append(tuple(p if isinstance(p, Span) else Span(p) for p in parts))
+        return self
+
+    def blank(self) -> Reply:
+        if self.lines and self.lines[-1]:
+            self.lines.append(())
+        return self
+
+    def extend(self, other: Reply) -> Reply:
+        self.blank()
+        self.lines.extend(other.lines)
+        return self
+
+
+def bold(text: str) -> Span:
+    return Span(text, "bold")
+
+
+def italic(text: str) -> Span:
+    return Span(text, "italic")
+
+
+def code(text: str) -> Span:
+    return Span(text, "code")
+
+
+def to_plain(lines: list[Line]) -> str:
+    return "\n".join("".join(s.text for s in line) for line in lines).strip("\n")
+
+
+_TAGS = {"bold": ("<b>", "</b>"), "italic": ("<i>", "</i>"), "code": ("<code>", "</code>"), "plain": ("", "")}
+
+
+def to_html(lines: list[Line]) -> str:
+    """Telegram HTML: every stored or user-supplied string is escaped here, once."""
+    out = []
+    for line in lines:
+        out.append("".join(f"{_TAGS[s.style][0]}{html.escape(s.text, quote=False)}{_TAGS[s.style][1]}" for s in line))
+    return "\n".join(out).strip("\n")
+
+
+def visible_length(lines: list[Line]) -> int:
+    """Length as Telegram counts it after entity parsing: UTF-16 code units of the plain text."""
+    return len(to_plain(lines).encode("utf-16-le")) // 2

@@ -1,0 +1,174 @@
+"""The registry's operations, for every front-end: look up a unit's channels and notices, verify a link.
+
+Nothing here knows about Telegram or about wording: services return data; handlers turn it into Replies.
+Reads of a unit are cached in memory and dropped on every write, so the hot path (/channels, inline) costs a
+dictionary lookup once a unit has been seen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.cards import CardCache, CardEntry, CardSpec
+from bot.links import PLATFORM_LABELS, Link, LinkError, parse_link
+from bot.models import Channel, Notice
+from bot.places import Gazetteer, Place, Resolution
+from bot.store import Store
+
+
+def format_date(iso: str | None) -> str:
+    """"2025-11" → "11/2025"; "2025-11-23" → "23/11/2025": the order Vietnamese documents use."""
+    if not iso:
+        return "—"
+    return "/".join(reversed(iso[:10].split("-")))
+
+
+def notice_number(notice: Notice) -> str:
+    """The number as known: "…/VPUB-TTĐH" when the document leaves the part before the slash blank."""
+    if notice.number and notice.number_suffix:
+        return f"{notice.number}/{notice.number_suffix}"
+    if notice.number_suffix:
+        return f"…/{notice.number_suffix}"
+    return notice.number or "…"
+
+
+def notice_date(notice: Notice) -> str:
+    """The date as known: "12/2021" when the day is blank, "05/12/2021" when it is not."""
+    if notice.month is None:
+        return str(notice.year)
+    if notice.day is None:
+        return f"{notice.month:02d}/{notice.year}"
+    return f"{notice.day:02d}/{notice.month:02d}/{notice.year}"
+
+
+def notice_sort_key(notice: Notice) -> tuple[int, int, int, int]:
+    """Newest last: year, month, day as known (unknown sorts first within its year), then insertion."""
+    return (notice.year, notice.month or 0, notice.day or 0, notice.id)
+
+
+def notice_reference(notice: Notice, lang: str = "vi") -> str:
+    """One line that names a notice: issuer, number as known, date as known."""
+    number = "No." if lang == "en" else "số"
+    return f"{notice.issuer}, {number} {notice_number(notice)}, {notice_date(notice)}"
+
+
+@dataclass(frozen=True)
+class ChannelView:
+    channel: Channel
+    place: Place  # the unit or former province it belongs to
+    notice: Notice | None
+
+    @property
+    def platform_label(self) -> str:
+        return PLATFORM_LABELS.get(self.channel.platform, self.channel.platform)
+
+
+@dataclass(frozen=True)
+class UnitView:
+    """Everything a unit's card shows, in the order it shows it."""
+
+    unit: Place
+    merged: tuple[Place, ...]  # former provinces with another name that went into it
+    channels: tuple[ChannelView, ...]
+    notices: tuple[Notice, ...]  # the notices behind those channels, newest first
+    as_of: str | None
+    card_key: str
+    card_png: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The answer to "is this link official?"."""
+
+    status: str  # official | superseded | retired | unregistered | refused
+    link: Link | None = None
+    error: LinkError | None = None
+    view: ChannelView | None = None
+    unit: Place | None = None
+    successor: Channel | None = None
+
+
+class Registry:
+    def __init__(self, store: Store, gazetteer: Gazetteer, cards: CardCache | None = None) -> None:
+        self.store = store
+        self.places = gazetteer
+        self.cards = cards or CardCache()
+        self._views: dict[str, UnitView] = {}
+
+    def resolve(self, query: str) -> Resolution:
+        return self.places.resolve(query)
+
+    def changed(self) -> None:
+        """Call after every write: cached unit views (and so cards) are rebuilt on next read."""
+        self._views.clear()
+
+    def scope(self, unit: Place) -> list[str]:
+        """The place slugs whose channels and notices a unit shows: itself and the provinces that went into it."""
+        return [unit.slug, *(p.slug for p in self.places.members(unit))]
+
+    async def unit_view(self, place: Place) -> UnitView:
+        unit = self.places.unit_of(place)
+        view = self._views.get(unit.slug)
+        if view is None:
+            view = await self._build_view(unit)
+            self._views[unit.slug] = view
+        return view
+
+    async def _build_view(self, unit: Place) -> UnitView:
+        channels = await self.store.channels_of(self.scope(unit))
+        notice_ids = {c.notice_id for c in channels if c.notice_id}
+        notices = {n.id: n for n in await self.store.notices_by_ids(notice_ids)} if notice_ids else {}
+        views = tuple(
+            ChannelView(c, self.places.places[c.place_slug], notices.get(c.notice_id or 0)) for c in channels
+        )
+        ordered_notices = tuple(sorted(notices.values(), key=notice_sort_key, reverse=True))
+        as_of = max((c.verified_on for c in channels), default=None)
+        merged = tuple(self.places.merged_members(unit))
+        spec = self._card_spec(unit, merged, views, ordered_notices, as_of)
+        key, png = self.cards.get(spec)
+        return UnitView(unit, merged, views, ordered_notices, as_of, key, png)
+
+    def _card_spec(self, unit: Place, merged: tuple[Place, ...], views: tuple[ChannelView, ...],
+                   notices: tuple[Notice, ...], as_of: str | None) -> CardSpec:
+        # The card travels alone (forwarded, printed): it names the unit, its sources and its date itself.
+        subtitle = "Kênh thông tin chính thức · Official channels"
+        if merged:
+            subtitle += " — gồm " + ", ".join(p.name for p in merged) + " (cũ)"
+        entries = tuple(
+            CardEntry(
+                v.platform_label,
+                v.channel.name if v.place.slug == unit.slug or v.place.name == unit.name
+                else f"{v.channel.name} ({v.place.name} cũ)",
+                v.channel.url,
+            )
+            for v in views
+        )
+        footer = tuple(f"Nguồn / Source: {notice_reference(n)}" for n in notices)
+        footer += (f"Cập nhật / As of: {format_date(as_of)}",) if as_of else ("Chưa có kênh nào được đăng ký.",)
+        return CardSpec(unit.full_name, subtitle, entries, footer)
+
+    async def notices_of(self, place: Place) -> tuple[Place, list[Notice], dict[int, Channel]]:
+        """The unit's notices, newest first, with the channels they announced (any status)."""
+        unit = self.places.unit_of(place)
+        notices = await self.store.notices_of(self.scope(unit))
+        every_status = ("active", "superseded", "retired")
+        channels = {c.id: c for c in await self.store.channels_of(self.scope(unit), every_status)}
+        return unit, notices, channels
+
+    async def verify(self, text: str) -> Verdict:
+        try:
+            link = parse_link(text)
+        except LinkError as exc:
+            return Verdict("refused", error=exc)
+        channel = await self.store.channel_by_url(link.url)
+        if channel is None:
+            return Verdict("unregistered", link=link)
+        place = self.places.places[channel.place_slug]
+        notice = None
+        if channel.notice_id:
+            found = await self.store.notices_by_ids([channel.notice_id])
+            notice = found[0] if found else None
+        view = ChannelView(channel, place, notice)
+        successor = await self.store.channel_by_id(channel.superseded_by) if channel.superseded_by else None
+        status = "official" if channel.status == "active" else channel.status
+        return Verdict(status, link=link, view=view, unit=self.places.unit_of(place), successor=successor)

@@ -1,0 +1,461 @@
+"""The only module that knows SQL: one SQLite file through aiosqlite, versioned migrations, transactions."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.models import AuditEntry, Channel, ManagingUnit, Notice
+
+# Each entry moves the schema one version up (PRAGMA user_version). Never edit a released entry: append.
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the registry
+    """
+    CREATE TABLE places (
+        slug TEXT PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('unit', 'former')),
+        code INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        full_name TEXT NOT NULL,
+        unit_slug TEXT NOT NULL REFERENCES places (slug),
+        merged_on TEXT
+    );
+    CREATE TABLE managing_units (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        address TEXT,
+        phone TEXT,
+        emails TEXT NOT NULL DEFAULT '[]'
+    );
+    CREATE TABLE notices (
+        id INTEGER PRIMARY KEY,
+        key TEXT UNIQUE,
+        place_slug TEXT NOT NULL REFERENCES places (slug),
+        issuer TEXT NOT NULL,
+        number TEXT,
+        number_suffix TEXT,
+        year INTEGER NOT NULL,
+        month INTEGER CHECK (month BETWEEN 1 AND 12),
+        day INTEGER CHECK (day BETWEEN 1 AND 31),
+        location TEXT,
+        subject TEXT NOT NULL,
+        summary TEXT,
+        signer TEXT,
+        signer_title TEXT,
+        recipients TEXT NOT NULL DEFAULT '[]',
+        url TEXT,
+        managing_unit_id INTEGER REFERENCES managing_units (id),
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX notices_place ON notices (place_slug);
+    CREATE TABLE channels (
+        id INTEGER PRIMARY KEY,
+        place_slug TEXT NOT NULL REFERENCES places (slug),
+        platform TEXT NOT NULL,
+        name TEXT NOT NULL,
+        url TEXT NOT NULL UNIQUE,
+        as_written TEXT,
+        status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'superseded', 'retired')),
+        superseded_by INTEGER REFERENCES channels (id),
+        notice_id INTEGER REFERENCES notices (id),
+        since TEXT,
+        verified_on TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX channels_place ON channels (place_slug, status);
+    CREATE TABLE notice_channels (
+        notice_id INTEGER NOT NULL REFERENCES notices (id) ON DELETE CASCADE,
+        channel_id INTEGER NOT NULL REFERENCES channels (id) ON DELETE CASCADE,
+        PRIMARY KEY (notice_id, channel_id)
+    );
+    CREATE TABLE admins (
+        user_id INTEGER PRIMARY KEY,
+        name TEXT,
+        granted_by INTEGER NOT NULL,
+        granted_at TEXT NOT NULL
+    );
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor_id INTEGER NOT NULL,
+        actor_name TEXT,
+        action TEXT NOT NULL,
+        place_slug TEXT,
+        entity TEXT NOT NULL,
+        entity_id INTEGER,
+        before TEXT,
+        after TEXT,
+        undoes INTEGER REFERENCES audit (id)
+    );
+    CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+    CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+    CREATE TABLE media_cache (
+        content_hash TEXT NOT NULL,
+        platform TEXT NOT NULL,
+        file_id TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (content_hash, platform)
+    );
+    """,
+    # 2: admin changes wait here for their Confirm; audit reads by place and by actor
+    """
+    CREATE TABLE pending (
+        token TEXT PRIMARY KEY,
+        actor_id INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'done', 'cancelled')),
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX audit_place ON audit (place_slug, id);
+    CREATE INDEX audit_actor ON audit (actor_id, id);
+    """,
+)
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+class Store:
+    """One connection, used by one event loop. Writes are serialised by a lock and run in one transaction."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path | str) -> Store:
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        conn = await aiosqlite.connect(str(path), isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        await conn.execute("PRAGMA journal_mode = WAL")
+        await conn.execute("PRAGMA foreign_keys = ON")
+        await conn.execute("PRAGMA synchronous = NORMAL")
+        await conn.execute("PRAGMA busy_timeout = 5000")
+        store = cls(conn)
+        await store.migrate()
+        return store
+
+    async def close(self) -> None:
+        await self._conn.close()
+
+    async def schema_version(self) -> int:
+        row = await self._one("PRAGMA user_version")
+        return int(row[0]) if row else 0
+
+    async def migrate(self, target: int | None = None) -> int:
+        """Apply the migrations past the file's user_version, each in its own transaction."""
+        version = await self.schema_version()
+        for number, script in enumerate(MIGRATIONS[: target or len(MIGRATIONS)], start=1):
+            if number <= version:
+                continue
+            async with self.transaction():
+                for statement in _split_sql(script):
+                    await self._conn.execute(statement)
+                await self._conn.execute(f"PRAGMA user_version = {number}")
+            version = number
+        return version
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        async with self._write_lock:
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+            await self._conn.execute("COMMIT")
+
+    async def backup(self, target: Path | str) -> None:
+        """A consistent copy through SQLite's online backup API, safe while the bot runs."""
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        dest = await aiosqlite.connect(str(target))
+        try:
+            await self._conn.backup(dest)
+        finally:
+            await dest.close()
+
+    # --- low level ------------------------------------------------------------------------------------
+    async def _one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
+        async with self._conn.execute(sql, params) as cur:
+            return await cur.fetchone()
+
+    async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        async with self._conn.execute(sql, params) as cur:
+            return list(await cur.fetchall())
+
+    async def _exec(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run a write (inside a transaction()); returns lastrowid, or rowcount for UPDATE/DELETE."""
+        async with self._conn.execute(sql, params) as cur:
+            return cur.lastrowid if sql.lstrip().upper().startswith("INSERT") else cur.rowcount
+
+    # --- places ---------------------------------------------------------------------------------------
+    async def upsert_place(self, slug: str, kind: str, code: int, name: str, full_name: str,
+                           unit_slug: str, merged_on: str | None) -> None:
+        await self._exec(
+            "INSERT INTO places (slug, kind, code, name, full_name, unit_slug, merged_on) VALUES (?,?,?,?,?,?,?) "
+            "ON CONFLICT (slug) DO UPDATE SET kind=excluded.kind, code=excluded.code, name=excluded.name, "
+            "full_name=excluded.full_name, unit_slug=excluded.unit_slug, merged_on=excluded.merged_on",
+            (slug, kind, code, name, full_name, unit_slug, merged_on),
+        )
+
+    async def count(self, table: str) -> int:
+        if table not in {"places", "channels", "notices", "audit", "admins", "managing_units", "media_cache"}:
+            raise ValueError(table)
+        row = await self._one(f"SELECT COUNT(*) FROM {table}")
+        return int(row[0]) if row else 0
+
+    # --- channels -------------------------------------------------------------------------------------
+    async def channels_of(self, place_slugs: Iterable[str], statuses: Sequence[str] = ("active",)) -> list[Channel]:
+        slugs = list(place_slugs)
+        rows = await self._all(
+            f"SELECT * FROM channels WHERE place_slug IN ({_marks(slugs)}) AND status IN ({_marks(statuses)}) "
+            "ORDER BY id",
+            [*slugs, *statuses],
+        )
+        return [_channel(r) for r in rows]
+
+    async def all_channels(self) -> list[Channel]:
+        return [_channel(r) for r in await self._all("SELECT * FROM channels ORDER BY id")]
+
+    async def channel_by_url(self, url: str) -> Channel | None:
+        row = await self._one("SELECT * FROM channels WHERE url = ?", (url,))
+        return _channel(row) if row else None
+
+    async def channel_by_id(self, channel_id: int) -> Channel | None:
+        row = await self._one("SELECT * FROM channels WHERE id = ?", (channel_id,))
+        return _channel(row) if row else None
+
+    async def insert_channel(self, *, place_slug: str, platform: str, name: str, url: str, verified_on: str,
+                             notice_id: int | None = None, as_written: str | None = None,
+                             since: str | None = None, status: str = "active",
+                             superseded_by: int | None = None, channel_id: int | None = None) -> int:
+        ts = now_iso()
+        return await self._exec(
+            "INSERT INTO channels (id, place_slug, platform, name, url, as_written, status, superseded_by, "
+            "notice_id, since, verified_on, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (channel_id, place_slug, platform, name, url, as_written, status, superseded_by, notice_id, since,
+             verified_on, ts, ts),
+        )
+
+    async def update_channel(self, channel_id: int, **fields: Any) -> int:
+        allowed = {"place_slug", "platform", "name", "url", "status", "superseded_by", "notice_id",
+                   "verified_on", "as_written", "since"}
+        if not fields or not set(fields) <= allowed:
+            raise ValueError(f"bad channel fields: {sorted(fields)}")
+        assignments = ", ".join(f"{k} = ?" for k in fields)
+        return await self._exec(
+            f"UPDATE channels SET {assignments}, updated_at = ? WHERE id = ?",
+            [*fields.values(), now_iso(), channel_id],
+        )
+
+    async def delete_channel(self, channel_id: int) -> int:
+        return await self._exec("DELETE FROM channels WHERE id = ?", (channel_id,))
+
+    # --- notices --------------------------------------------------------------------------------------
+    async def notice_id_by_key(self, key: str) -> int | None:
+        row = await self._one("SELECT id FROM notices WHERE key = ?", (key,))
+        return int(row[0]) if row else None
+
+    async def insert_managing_unit(self, unit: ManagingUnit) -> int:
+        return await self._exec(
+            "INSERT INTO managing_units (name, address, phone, emails) VALUES (?,?,?,?)",
+            (unit.name, unit.address, unit.phone, json.dumps(list(unit.emails), ensure_ascii=False)),
+        )
+
+    async def insert_notice(self, n: Notice, managing_unit_id: int | None) -> int:
+        return await self._exec(
+            "INSERT INTO notices (id, key, place_slug, issuer, number, number_suffix, year, month, day, location, "
+            "subject, summary, signer, signer_title, recipients, url, managing_unit_id, created_at) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (n.id or None, n.key, n.place_slug, n.issuer, n.number, n.number_suffix, n.year, n.month, n.day,
+             n.location, n.subject, n.summary, n.signer, n.signer_title,
+             json.dumps(list(n.recipients), ensure_ascii=False), n.url, managing_unit_id, now_iso()),
+        )
+
+    async def link_notice_channel(self, notice_id: int, channel_id: int) -> None:
+        await self._exec("INSERT OR IGNORE INTO notice_channels (notice_id, channel_id) VALUES (?,?)",
+                         (notice_id, channel_id))
+
+    async def delete_notice(self, notice_id: int) -> int:
+        await self._exec("UPDATE channels SET notice_id = NULL WHERE notice_id = ?", (notice_id,))
+        return await self._exec("DELETE FROM notices WHERE id = ?", (notice_id,))
+
+    async def notices_of(self, place_slugs: Iterable[str]) -> list[Notice]:
+        slugs = list(place_slugs)
+        rows = await self._all(
+            "SELECT n.*, m.name AS m_name, m.address AS m_address, m.phone AS m_phone, m.emails AS m_emails, "
+            "(SELECT group_concat(channel_id) FROM notice_channels nc WHERE nc.notice_id = n.id) AS channel_ids "
+            f"FROM notices n LEFT JOIN managing_units m ON m.id = n.managing_unit_id "
+            f"WHERE n.place_slug IN ({_marks(slugs)}) "
+            "ORDER BY n.year DESC, COALESCE(n.month, 0) DESC, COALESCE(n.day, 0) DESC, n.id DESC",
+            slugs,
+        )
+        return [_notice(r) for r in rows]
+
+    async def notices_by_ids(self, ids: Iterable[int]) -> list[Notice]:
+        wanted = list(ids)
+        rows = await self._all(
+            "SELECT n.*, m.name AS m_name, m.address AS m_address, m.phone AS m_phone, m.emails AS m_emails, "
+            "(SELECT group_concat(channel_id) FROM notice_channels nc WHERE nc.notice_id = n.id) AS channel_ids "
+            f"FROM notices n LEFT JOIN managing_units m ON m.id = n.managing_unit_id WHERE n.id IN ({_marks(wanted)})",
+            wanted,
+        )
+        return [_notice(r) for r in rows]
+
+    async def all_notice_ids(self) -> list[int]:
+        return [int(r[0]) for r in await self._all("SELECT id FROM notices ORDER BY id")]
+
+    # --- admins ---------------------------------------------------------------------------------------
+    async def admins(self) -> list[tuple[int, str | None, int, str]]:
+        rows = await self._all("SELECT user_id, name, granted_by, granted_at FROM admins ORDER BY granted_at")
+        return [(int(r[0]), r[1], int(r[2]), r[3]) for r in rows]
+
+    async def is_admin(self, user_id: int) -> bool:
+        return await self._one("SELECT 1 FROM admins WHERE user_id = ?", (user_id,)) is not None
+
+    async def add_admin(self, user_id: int, name: str | None, granted_by: int) -> int:
+        return await self._exec(
+            "INSERT OR IGNORE INTO admins (user_id, name, granted_by, granted_at) VALUES (?,?,?,?)",
+            (user_id, name, granted_by, now_iso()),
+        )
+
+    async def remove_admin(self, user_id: int) -> int:
+        return await self._exec("DELETE FROM admins WHERE user_id = ?", (user_id,))
+
+    # --- audit ----------------------------------------------------------------------------------------
+    async def add_audit(self, *, actor_id: int, actor_name: str | None, action: str, place_slug: str | None,
+                        entity: str, entity_id: int | None, before: dict | None, after: dict | None,
+                        undoes: int | None = None) -> int:
+        return await self._exec(
+            "INSERT INTO audit (at, actor_id, actor_name, action, place_slug, entity, entity_id, before, after, "
+            "undoes) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (now_iso(), actor_id, actor_name, action, place_slug, entity, entity_id,
+             _json_or_none(before), _json_or_none(after), undoes),
+        )
+
+    async def audit_of_places(self, place_slugs: Iterable[str], limit: int, offset: int) -> list[AuditEntry]:
+        slugs = list(place_slugs)
+        rows = await self._all(
+            f"SELECT * FROM audit WHERE place_slug IN ({_marks(slugs)}) ORDER BY id DESC LIMIT ? OFFSET ?",
+            [*slugs, limit, offset],
+        )
+        return [_audit(r) for r in rows]
+
+    async def count_audit_of_places(self, place_slugs: Iterable[str]) -> int:
+        slugs = list(place_slugs)
+        row = await self._one(f"SELECT COUNT(*) FROM audit WHERE place_slug IN ({_marks(slugs)})", slugs)
+        return int(row[0]) if row else 0
+
+    async def last_undoable(self, actor_id: int) -> AuditEntry | None:
+        """The actor's newest change that is neither an undo nor already undone."""
+        row = await self._one(
+            "SELECT * FROM audit a WHERE actor_id = ? AND undoes IS NULL AND entity IN ('channel', 'notice') "
+            "AND NOT EXISTS (SELECT 1 FROM audit u WHERE u.undoes = a.id) ORDER BY id DESC LIMIT 1",
+            (actor_id,),
+        )
+        return _audit(row) if row else None
+
+    async def all_audit(self) -> list[AuditEntry]:
+        return [_audit(r) for r in await self._all("SELECT * FROM audit ORDER BY id")]
+
+    # --- media cache ----------------------------------------------------------------------------------
+    async def media_file_id(self, content_hash: str, platform: str) -> str | None:
+        row = await self._one("SELECT file_id FROM media_cache WHERE content_hash = ? AND platform = ?",
+                              (content_hash, platform))
+        return str(row[0]) if row else None
+
+    async def remember_media(self, content_hash: str, platform: str, file_id: str) -> None:
+        async with self.transaction():
+            await self._exec(
+                "INSERT INTO media_cache (content_hash, platform, file_id, created_at) VALUES (?,?,?,?) "
+                "ON CONFLICT (content_hash, platform) DO UPDATE SET file_id = excluded.file_id",
+                (content_hash, platform, file_id, now_iso()),
+            )
+
+    # --- pending admin changes ------------------------------------------------------------------------
+    async def add_pending(self, token: str, actor_id: int, kind: str, payload: dict) -> None:
+        async with self.transaction():
+            await self._exec(
+                "INSERT INTO pending (token, actor_id, kind, payload, created_at) VALUES (?,?,?,?,?)",
+                (token, actor_id, kind, json.dumps(payload, ensure_ascii=False), now_iso()),
+            )
+
+    async def pending(self, token: str) -> tuple[int, str, dict, str] | None:
+        row = await self._one("SELECT actor_id, kind, payload, state FROM pending WHERE token = ?", (token,))
+        return (int(row[0]), row[1], json.loads(row[2]), row[3]) if row else None
+
+    async def close_pending(self, token: str, actor_id: int, state: str) -> bool:
+        """Move an open change to done/cancelled (inside a transaction).
+
+        False if it was not open or is not this actor's: a second Confirm, or someone else's, changes nothing.
+        """
+        changed = await self._exec(
+            "UPDATE pending SET state = ? WHERE token = ? AND actor_id = ? AND state = 'open'",
+            (state, token, actor_id),
+        )
+        return changed == 1
+
+
+def _marks(values: Sequence[Any]) -> str:
+    return ",".join("?" * len(values)) or "NULL"
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a migration into statements, keeping trigger bodies (which contain ';') whole."""
+    statements, buf = [], ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            statements.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        statements.append(buf.strip())
+    return statements
+
+
+def _json_or_none(value: dict | None) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _channel(r: sqlite3.Row) -> Channel:
+    return Channel(
+        id=r["id"], place_slug=r["place_slug"], platform=r["platform"], name=r["name"], url=r["url"],
+        status=r["status"], notice_id=r["notice_id"], verified_on=r["verified_on"], as_written=r["as_written"],
+        since=r["since"], superseded_by=r["superseded_by"],
+    )
+
+
+def _notice(r: sqlite3.Row) -> Notice:
+    unit = None
+    if r["m_name"]:
+        unit = ManagingUnit(r["m_name"], r["m_address"], r["m_phone"], tuple(json.loads(r["m_emails"])))
+    ids = tuple(sorted(int(x) for x in r["channel_ids"].split(","))) if r["channel_ids"] else ()
+    return Notice(
+        id=r["id"], place_slug=r["place_slug"], issuer=r["issuer"], number=r["number"],
+        number_suffix=r["number_suffix"], year=r["year"], month=r["month"], day=r["day"], location=r["location"],
+        subject=r["subject"], summary=r["summary"], signer=r["signer"], signer_title=r["signer_title"],
+        recipients=tuple(json.loads(r["recipients"])), url=r["url"], managing_unit=unit, key=r["key"],
+        channel_ids=ids,
+    )
+
+
+def _audit(r: sqlite3.Row) -> AuditEntry:
+    return AuditEntry(
+        id=r["id"], at=r["at"], actor_id=r["actor_id"], actor_name=r["actor_name"], action=r["action"],
+        place_slug=r["place_slug"], entity=r["entity"], entity_id=r["entity_id"],
+        before=json.loads(r["before"]) if r["before"] else None,
+        after=json.loads(r["after"]) if r["after"] else None, undoes=r["undoes"],
+    )

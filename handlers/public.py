@@ -1,0 +1,219 @@
+"""Public commands: /start, /help, /channels, /notice, /verify, and a bare message in a private chat."""
+
+from __future__ import annotations
+
+import math
+import re
+
+from bot.links import looks_like_url
+from bot.places import Place, Resolution, Status
+from bot.replies import Choice, Image, Reply, UrlButton, bold, italic
+from bot.services import ChannelView, UnitView, format_date, notice_date, notice_number, notice_reference
+from handlers.context import Context
+
+UNITS_PER_PAGE = 12
+DEEP_LINK = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+async def start(ctx: Context, args: str) -> Reply:
+    """Welcome; with a deep-link payload (a unit's slug), that unit's card."""
+    payload = args.strip()
+    if payload and DEEP_LINK.match(payload) and payload in ctx.registry.places.places:
+        return await _card(ctx, Resolution(Status.FOUND, ctx.registry.places.places[payload]), payload)
+    reply = Reply().add(bold(ctx.t("welcome")))
+    return reply.extend(await help_(ctx, ""))
+
+
+async def help_(ctx: Context, args: str) -> Reply:
+    reply = Reply().add(bold(ctx.t("help_title")))
+    for key in ("help_channels", "help_notice", "help_verify", "help_help"):
+        reply.add(ctx.t(key))
+    reply.blank().add(italic(ctx.t("help_examples")))
+    if ctx.bot_username:
+        reply.add(ctx.t("help_inline", bot=ctx.bot_username))
+    return reply
+
+
+async def channels(ctx: Context, args: str) -> Reply:
+    query = args.strip()
+    if not query:
+        return units_menu(ctx, 1)
+    return await _card(ctx, ctx.registry.resolve(query), query)
+
+
+def units_menu(ctx: Context, page: int) -> Reply:
+    """The 34 units as choices, UNITS_PER_PAGE at a time, alphabetically."""
+    units = ctx.registry.places.units()
+    pages = math.ceil(len(units) / UNITS_PER_PAGE)
+    page = min(max(page, 1), pages)
+    chunk = units[(page - 1) * UNITS_PER_PAGE : page * UNITS_PER_PAGE]
+    reply = Reply().add(ctx.t("ask_province"))
+    reply.add(italic(ctx.t("page", page=page, pages=pages)))
+    reply.choices = [Choice(u.name, "channels", u.slug) for u in chunk]
+    reply.page = ("units", page, pages)
+    return reply
+
+
+async def notice(ctx: Context, args: str) -> Reply:
+    query = args.strip()
+    if not query:
+        return Reply().add(ctx.t("ask_province_notice"))
+    found = ctx.registry.resolve(query)
+    if found.status is not Status.FOUND or found.place is None:
+        return _not_one(ctx, found, query, "notice")
+    unit, notices, channels_by_id = await ctx.registry.notices_of(found.place)
+    reply = Reply().add(bold(ctx.t("notice_title", name=unit.full_name)))
+    _merger_lines(ctx, reply, found)
+    if not notices:
+        return reply.add(ctx.t("no_notices", name=unit.name))
+    for i, n in enumerate(notices, 1):
+        reply.blank()
+        day_note = ctx.t("day_unknown") if n.month and n.day is None else ""
+        reply.add(bold(f"{i}. {n.issuer}"))
+        number_note = f" {ctx.t('unknown_number')}" if not n.number else ""
+        reply.add(ctx.t("number", v=notice_number(n) + number_note))
+        reply.add(ctx.t("date", v=(f"{n.location}, " if n.location else "") + notice_date(n) + day_note))
+        reply.add(ctx.t("subject", v=n.subject))
+        if n.summary:
+            reply.add(ctx.t("summary", v=n.summary))
+        if n.signer:
+            reply.add(ctx.t("signer", v=n.signer + (f" — {n.signer_title}" if n.signer_title else "")))
+        if n.managing_unit:
+            m = n.managing_unit
+            reply.add(ctx.t("managing_unit", v=m.name))
+            if m.address:
+                reply.add(ctx.t("address", v=m.address))
+            if m.phone:
+                reply.add(ctx.t("phone", v=m.phone))
+            if m.emails:
+                reply.add(ctx.t("emails", v=", ".join(m.emails)))
+        if n.url:
+            reply.add(ctx.t("link", v=n.url))
+        announced = [channels_by_id[c] for c in n.channel_ids if c in channels_by_id]
+        if announced:
+            reply.add(ctx.t("announced"))
+            for c in announced:
+                status = "" if c.status == "active" else f" ({c.status})"
+                reply.add(f"• {c.name}: ", c.url + status)
+        if n.recipients:
+            reply.add(ctx.t("recipients", v="; ".join(n.recipients)))
+    reply.choices = [Choice(ctx.t("see_channels"), "channels", unit.slug)]
+    return reply
+
+
+async def verify(ctx: Context, args: str) -> Reply:
+    if not args.strip():
+        return Reply().add(ctx.t("verify_usage"))
+    verdict = await ctx.registry.verify(args.strip().split()[0])
+    reply = Reply()
+    if verdict.status == "refused" and verdict.error:
+        reply.add(bold(ctx.t("verdict_refused")))
+        reply.add(ctx.t(f"link_{verdict.error.code}", detail=verdict.error.detail))
+        return reply
+    if verdict.status == "unregistered" and verdict.link:
+        reply.add(bold(ctx.t("verdict_unregistered")))
+        reply.add(verdict.link.url)
+        return reply.add(ctx.t("unregistered_hint"))
+    assert verdict.view and verdict.unit
+    view = verdict.view
+    if verdict.status == "official":
+        reply.add(bold(ctx.t("verdict_official", name=verdict.unit.full_name)))
+    else:
+        reply.add(bold(ctx.t(f"verdict_{verdict.status}")))
+        reply.add(ctx.t("belongs_to", name=verdict.unit.full_name))
+    reply.add(f"{view.platform_label}: {view.channel.name}{_former_note(ctx, view, verdict.unit)}")
+    reply.add(view.channel.url)
+    if verdict.successor:
+        reply.add(ctx.t("superseded_by", url=verdict.successor.url))
+    if view.notice:
+        reply.add(ctx.t("source", notice=notice_reference(view.notice, ctx.lang)))
+    reply.add(ctx.t("as_of", date=format_date(view.channel.verified_on)))
+    reply.choices = [Choice(verdict.unit.name, "channels", verdict.unit.slug)]
+    return reply
+
+
+async def text(ctx: Context, message: str) -> Reply:
+    """A message that is not a command: a link is verified, a province name answered with its card."""
+    if looks_like_url(message):
+        return await verify(ctx, message)
+    found = ctx.registry.resolve(message)
+    if found.status is Status.FOUND:
+        return await _card(ctx, found, message)
+    return _not_one(ctx, found, message, "channels")
+
+
+async def card_for(ctx: Context, place: Place) -> Reply:
+    return await _card(ctx, Resolution(Status.FOUND, place), place.name)
+
+
+# --- building blocks ---------------------------------------------------------------------------------
+async def _card(ctx: Context, found: Resolution, query: str) -> Reply:
+    if found.status is not Status.FOUND or found.place is None:
+        return _not_one(ctx, found, query, "channels")
+    view = await ctx.registry.unit_view(found.place)
+    return channels_reply(ctx, view, found)
+
+
+def channels_reply(ctx: Context, view: UnitView, found: Resolution | None = None) -> Reply:
+    """A unit's card: the answer first (unit, channels with full URLs), then where it comes from and when."""
+    unit = view.unit
+    reply = Reply().add(bold(ctx.t("unit_title", name=unit.full_name)))
+    if found:
+        _merger_lines(ctx, reply, found)
+    if view.merged:
+        reply.add(italic(ctx.t("includes", names=", ".join(p.name for p in view.merged))))
+    if not view.channels:
+        reply.add(ctx.t("no_channels", name=unit.name))
+    for cv in view.channels:
+        reply.add("• ", bold(cv.platform_label), f": {cv.channel.name}{_former_note(ctx, cv, unit)}")
+        reply.add(cv.channel.url)
+    if view.notices:
+        reply.blank()
+        for n in view.notices:
+            reply.add(ctx.t("source", notice=notice_reference(n, ctx.lang)))
+    if view.as_of:
+        reply.add(ctx.t("as_of", date=format_date(view.as_of)))
+    reply.image = Image(view.card_png, view.card_key, f"{unit.slug}.png")
+    reply.buttons = [UrlButton(ctx.t("open", platform=cv.platform_label), cv.channel.url) for cv in view.channels]
+    reply.share_query = unit.name
+    if view.notices:
+        reply.choices = [Choice(ctx.t("see_notice"), "notice", unit.slug)]
+    return reply
+
+
+def _former_note(ctx: Context, cv: ChannelView, unit: Place) -> str:
+    if cv.place.slug != unit.slug and cv.place.name != unit.name:
+        return f" — {ctx.t('channel_of_former', old=cv.place.name)}"
+    return ""
+
+
+def _merger_lines(ctx: Context, reply: Reply, found: Resolution) -> None:
+    place = found.place
+    if place is None:
+        return
+    if ctx.registry.places.is_renamed(place):
+        unit = ctx.registry.places.unit_of(place)
+        merged_on = place.merged_on.strftime("%d/%m/%Y") if place.merged_on else "—"
+        reply.add(ctx.t("merged", old=place.name, new=unit.name, date=merged_on))
+    elif found.corrected:
+        reply.add(italic(ctx.t("understood", name=place.name)))
+
+
+def _not_one(ctx: Context, found: Resolution, query: str, command: str) -> Reply:
+    """Ambiguous: ask back with choices. Unknown: say so, suggest, point at the list."""
+    shown = query if len(query) <= 60 else query[:57] + "…"
+    if found.status is Status.CHOICES:
+        reply = Reply().add(ctx.t("choose", query=shown))
+        reply.choices = [Choice(_place_label(ctx, p), command, p.slug) for p in found.choices]
+        return reply
+    reply = Reply().add(ctx.t("not_found", query=shown))
+    if found.suggestions:
+        reply.add(ctx.t("suggest", names=", ".join(_place_label(ctx, p) for p in found.suggestions)))
+        reply.choices = [Choice(_place_label(ctx, p), command, p.slug) for p in found.suggestions]
+    return reply.add(ctx.t("try_list"))
+
+
+def _place_label(ctx: Context, place: Place) -> str:
+    if ctx.registry.places.is_renamed(place):
+        return f"{place.name}{ctx.t('former_suffix')} → {ctx.registry.places.unit_of(place).name}"
+    return place.name
