@@ -143,7 +143,7 @@ def parse_link(text: str) -> Link:
 
 def _check_host_shape(host: str) -> None:
     labels = host.split(".")
-    if re.fullmatch(r"[0-9.]+", host) or host.startswith("["):
+    if re.fullmatch(r"[0-9.]+", host) or ":" in host:
         raise LinkError("ip_host")
     if any(label.startswith("xn--") for label in labels):
         raise LinkError("punycode", host)

@@ -134,7 +134,8 @@ class Store:
         self._write_lock = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: Path | str) -> Store:
+    async def open(cls, path: Path | str, *, schema: int | None = None) -> Store:
+        """Open (creating if needed) and migrate to the latest schema, or to `schema` (tests of old files)."""
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         conn = await aiosqlite.connect(str(path), isolation_level=None)
@@ -144,7 +145,7 @@ class Store:
         await conn.execute("PRAGMA synchronous = NORMAL")
         await conn.execute("PRAGMA busy_timeout = 5000")
         store = cls(conn)
-        await store.migrate()
+        await store.migrate(schema)
         return store
 
     async def close(self) -> None:
