@@ -7,6 +7,8 @@ kept as lines of styled spans so that escaping and markup are the renderer's job
 from __future__ import annotations
 
 import html
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -24,11 +26,18 @@ Line = tuple[Span, ...]
 
 @dataclass(frozen=True)
 class Image:
-    """A PNG to attach; `key` is its content hash (the media cache and file_id reuse are keyed by it)."""
+    """A PNG to attach, drawn only when a front-end needs the bytes (Telegram may reuse a file_id instead).
 
-    png: bytes
+    `key` is the content hash: the card cache and the file_id cache are keyed by it.
+    """
+
     key: str
     name: str
+    render: Callable[[], bytes] = field(repr=False, compare=False)
+
+    @property
+    def png(self) -> bytes:
+        return self.render()
 
 
 @dataclass(frozen=True)
@@ -110,3 +119,26 @@ def to_html(lines: list[Line]) -> str:
 def visible_length(lines: list[Line]) -> int:
     """Length as Telegram counts it after entity parsing: UTF-16 code units of the plain text."""
     return len(to_plain(lines).encode("utf-16-le")) // 2
+
+
+def entity_count(lines: list[Line]) -> int:
+    """Formatting entities plus the URLs a client will link: Telegram allows 100 per message."""
+    return sum(s.style != "plain" for line in lines for s in line) + len(re.findall(r"https?://", to_plain(lines)))
+
+
+def chunk_lines(lines: list[Line], max_length: int, max_entities: int = 100) -> list[list[Line]]:
+    """Split a long reply between lines so that every part fits a message; a too-long line is cut hard."""
+    chunks: list[list[Line]] = [[]]
+    for line in lines:
+        if visible_length([line]) > max_length:
+            text = to_plain([line])
+            for start in range(0, len(text), max_length // 2):
+                chunks.append([(Span(text[start : start + max_length // 2]),)])
+            chunks.append([])
+            continue
+        candidate = [*chunks[-1], line]
+        if chunks[-1] and (visible_length(candidate) > max_length or entity_count(candidate) > max_entities):
+            chunks.append([line])
+        else:
+            chunks[-1] = candidate
+    return [c for c in chunks if to_plain(c).strip()]

@@ -7,7 +7,7 @@ dictionary lookup once a unit has been seen.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from bot.cards import CardCache, CardEntry, CardSpec
 from bot.links import PLATFORM_LABELS, Link, LinkError, parse_link
@@ -72,8 +72,11 @@ class UnitView:
     channels: tuple[ChannelView, ...]
     notices: tuple[Notice, ...]  # the notices behind those channels, newest first
     as_of: str | None
-    card_key: str
-    card_png: bytes = field(repr=False)
+    card: CardSpec
+
+    @property
+    def card_key(self) -> str:
+        return self.card.content_hash()
 
 
 @dataclass(frozen=True)
@@ -125,8 +128,11 @@ class Registry:
         as_of = max((c.verified_on for c in channels), default=None)
         merged = tuple(self.places.merged_members(unit))
         spec = self._card_spec(unit, merged, views, ordered_notices, as_of)
-        key, png = self.cards.get(spec)
-        return UnitView(unit, merged, views, ordered_notices, as_of, key, png)
+        return UnitView(unit, merged, views, ordered_notices, as_of, spec)
+
+    def card_png(self, view: UnitView) -> bytes:
+        """The unit's card, drawn once per content (CardCache)."""
+        return self.cards.get(view.card)[1]
 
     def _card_spec(self, unit: Place, merged: tuple[Place, ...], views: tuple[ChannelView, ...],
                    notices: tuple[Notice, ...], as_of: str | None) -> CardSpec:

@@ -173,7 +173,7 @@ def channels_reply(ctx: Context, view: UnitView, found: Resolution | None = None
             reply.add(ctx.t("source", notice=notice_reference(n, ctx.lang)))
     if view.as_of:
         reply.add(ctx.t("as_of", date=format_date(view.as_of)))
-    reply.image = Image(view.card_png, view.card_key, f"{unit.slug}.png")
+    reply.image = Image(view.card_key, f"{unit.slug}.png", lambda: ctx.registry.card_png(view))
     reply.buttons = [UrlButton(ctx.t("open", platform=cv.platform_label), cv.channel.url) for cv in view.channels]
     reply.share_query = unit.name
     if view.notices:

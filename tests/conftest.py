@@ -15,6 +15,8 @@ from bot.config import ROOT, Settings
 from bot.places import Gazetteer, load_gazetteer
 from bot.runtime import open_registry
 from bot.services import Registry
+from tests.fakebot.server import FakeBotApi
+from tests.telegram_harness import Harness, running_bot
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 os.environ["NO_PROXY"] = "127.0.0.1,localhost"
@@ -49,3 +51,18 @@ def decode_qr(png: bytes, *, as_telegram: bool = False) -> list[str]:
         image.save(buf, format="JPEG", quality=75)
         image = Image.open(io.BytesIO(buf.getvalue()))
     return sorted(r.text for r in zxingcpp.read_barcodes(image))
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotApi]:
+    server = FakeBotApi()
+    await server.start()
+    yield server
+    await server.close()
+
+
+@pytest.fixture
+async def bot(settings: Settings, api: FakeBotApi) -> AsyncIterator[Harness]:
+    """The bot, started, handling updates fed with `bot.send(...)`. Stopped before the fake server."""
+    async with running_bot(settings, api) as harness:
+        yield harness

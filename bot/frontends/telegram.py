@@ -1,0 +1,411 @@
+"""The Telegram front-end and composition root: builds the Application, registers every handler in one place,
+and renders handlers' Replies as messages, photos and buttons. Command semantics live in handlers/, not here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import ssl
+from collections.abc import Awaitable
+from functools import cache
+from typing import Any
+
+from telegram import (
+    BotCommand,
+    BotCommandScopeDefault,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InlineQueryResultCachedPhoto,
+    InlineQueryResultsButton,
+    InputFile,
+    InputTextMessageContent,
+    LinkPreviewOptions,
+    Message,
+    SwitchInlineQueryChosenChat,
+    Update,
+)
+from telegram.constants import MessageLimit, ParseMode
+from telegram.error import BadRequest
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    BaseUpdateProcessor,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    InlineQueryHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.request import HTTPXRequest
+
+from bot.config import Settings
+from bot.i18n import EN, VI, lang_of, t
+from bot.places import Place, Resolution, Status
+from bot.replies import Reply, chunk_lines, entity_count, to_html, visible_length
+from bot.runtime import open_registry
+from bot.services import Registry
+from handlers import COMMANDS, Context
+from handlers import public as public_handlers
+
+log = logging.getLogger(__name__)
+
+MEDIA_PLATFORM = "telegram"
+INLINE_PAGE = 50  # Telegram's maximum results per answer
+CALLBACK_SEP = "|"
+PUBLIC_MENU = ("channels", "notice", "verify", "help")
+
+
+# --- concurrency -------------------------------------------------------------------------------------------
+class ChatOrderedProcessor(BaseUpdateProcessor):
+    """Up to `max_concurrent_updates` updates at once, but one at a time per chat, in arrival order.
+
+    Unbounded concurrency is slower (httpx pool bookkeeping), sequential is far too slow at a network round
+    trip per call; and a conversation (an admin's guided /addnotice) must see its messages in order.
+    """
+
+    def __init__(self, max_concurrent_updates: int) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        key = _order_key(update)
+        lock, users = self._locks.get(key) or (asyncio.Lock(), 0)
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            lock, users = self._locks[key]
+            if users <= 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to tear down."""
+
+
+def _order_key(update: object) -> int:
+    if isinstance(update, Update):
+        if update.effective_chat:
+            return update.effective_chat.id
+        if update.effective_user:
+            return update.effective_user.id
+    return 0
+
+
+# --- building the application ------------------------------------------------------------------------------
+@cache
+def _ssl_context() -> ssl.SSLContext:
+    """One CA bundle load for both HTTP clients (each would load its own: ~40 ms at start-up)."""
+    return ssl.create_default_context()
+
+
+def build_application(settings: Settings) -> Application:
+    def request(pool: int) -> HTTPXRequest:
+        return HTTPXRequest(connection_pool_size=pool, httpx_kwargs={"verify": _ssl_context()})
+
+    builder = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .base_url(settings.base_url)
+        .base_file_url(settings.base_file_url)
+        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .request(request(settings.concurrency + 4))
+        .get_updates_request(request(2))
+        .concurrent_updates(ChatOrderedProcessor(settings.concurrency))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if settings.rate_limit:
+        # Retries a 429 after the retry_after Telegram asks for; also keeps us under the flood limits.
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    app = builder.build()
+    app.bot_data["settings"] = settings
+    register_handlers(app)
+    return app
+
+
+def register_handlers(app: Application) -> None:
+    """Every entry point, in order. Order matters: commands before the catch-all message handlers."""
+    for name in COMMANDS:
+        app.add_handler(CommandHandler(name, on_command))  # also /name@ThisBot in groups
+    app.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, on_unknown_command))
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, on_text))
+    app.add_handler(CallbackQueryHandler(on_callback))
+    app.add_handler(InlineQueryHandler(on_inline))
+    app.add_error_handler(on_error)
+
+
+async def _post_init(app: Application) -> None:
+    """Open the registry, and set the bot's face: command menus per language and descriptions."""
+    settings: Settings = app.bot_data["settings"]
+    app.bot_data["registry"] = await open_registry(settings)
+    bot = app.bot
+    for lang, code in ((VI, None), (EN, "en")):
+        commands = [BotCommand(name, _menu_description(name, lang)) for name in PUBLIC_MENU]
+        await bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=code)
+        await bot.set_my_description(t("welcome", lang), language_code=code)
+        await bot.set_my_short_description(_short_description(lang), language_code=code)
+
+
+async def _post_shutdown(app: Application) -> None:
+    registry: Registry | None = app.bot_data.get("registry")
+    if registry is not None:
+        await registry.store.close()
+
+
+def _menu_description(name: str, lang: str) -> str:
+    text = t(f"help_{name}", lang)
+    return text.split("— ", 1)[-1][:256]
+
+
+def _short_description(lang: str) -> str:
+    return t("short_description", lang)
+
+
+# --- handlers ----------------------------------------------------------------------------------------------
+def _context(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Context:
+    settings: Settings = context.application.bot_data["settings"]
+    user = update.effective_user
+    chat = update.effective_chat
+    return Context(
+        registry=context.application.bot_data["registry"],
+        lang=lang_of(user.language_code if user else None),
+        user_id=user.id if user else 0,
+        user_name=user.full_name if user else None,
+        bot_username=context.bot.username or "",
+        private=chat is None or chat.type == "private",
+        super_admins=settings.admin_ids,
+    )
+
+
+def _command_args(message: Message) -> str:
+    """The text after the command, spacing and case as typed (context.args would split it)."""
+    text = message.text or ""
+    entity = next((e for e in message.entities if e.type == "bot_command" and e.offset == 0), None)
+    return text[entity.length :].strip() if entity else text.partition(" ")[2].strip()
+
+
+async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    name = message.text.split(maxsplit=1)[0][1:].split("@", 1)[0].lower()
+    ctx = _context(update, context)
+    reply = await COMMANDS[name](ctx, _command_args(message))
+    await send_reply(context, message.chat_id, reply, ctx)
+
+
+async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    ctx = _context(update, context)
+    command = message.text.split(maxsplit=1)[0][:40]
+    await send_reply(context, message.chat_id, Reply().add(ctx.t("unknown_command", cmd=command)), ctx)
+
+
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    ctx = _context(update, context)
+    await send_reply(context, message.chat_id, await public_handlers.text(ctx, message.text), ctx)
+
+
+async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Buttons carry "<command>|<arg>" (ids and slugs, never names): run it as if typed."""
+    query = update.callback_query
+    if query is None:
+        return
+    ctx = _context(update, context)
+    command, _, arg = (query.data or "").partition(CALLBACK_SEP)
+    if command == "page" and query.message is not None:
+        kind, _, number = arg.partition(CALLBACK_SEP)
+        await query.answer()
+        if kind == "units" and number.isdigit():
+            reply = public_handlers.units_menu(ctx, int(number))
+            try:
+                await query.edit_message_text(to_html(reply.lines), reply_markup=keyboard(reply, ctx.lang))
+            except BadRequest as exc:
+                if "not modified" not in exc.message:
+                    raise
+        return
+    handler = COMMANDS.get(command)
+    if handler is None or query.message is None:
+        await query.answer(ctx.t("error"), show_alert=False)
+        return
+    await query.answer()
+    reply = await handler(ctx, arg)
+    await send_reply(context, query.message.chat.id, reply, ctx)
+
+
+async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Matching units as cards to share into any chat; every inline query gets an answer, even an empty one."""
+    query = update.inline_query
+    if query is None:
+        return
+    ctx = _context(update, context)
+    places = inline_places(ctx.registry, query.query)
+    start = int(query.offset) if query.offset.isdigit() else 0
+    page = places[start : start + INLINE_PAGE]
+    results = [await _inline_result(ctx, place) for place in page]
+    # No more pages: omit next_offset. (PTB 22.8 sent an empty string as "[]", which a client would echo back.)
+    next_offset = str(start + INLINE_PAGE) if start + INLINE_PAGE < len(places) else None
+    await query.answer(
+        results, next_offset=next_offset, cache_time=60,
+        button=InlineQueryResultsButton(text=ctx.t("inline_help"), start_parameter="help"),
+    )
+
+
+def inline_places(registry: Registry, text: str) -> list[Place]:
+    """Empty query: the 34 units, then the former provinces (people still search by them). Else: matches."""
+    if not text.strip():
+        formers = sorted((p for p in registry.places.places.values() if registry.places.is_renamed(p)),
+                         key=lambda p: p.slug)
+        return [*registry.places.units(), *formers]
+    found = registry.resolve(text)
+    if found.status is Status.FOUND and found.place:
+        return [found.place]
+    return list(found.choices or found.suggestions)
+
+
+async def _inline_result(ctx: Context, place: Place) -> InlineQueryResultArticle | InlineQueryResultCachedPhoto:
+    view = await ctx.registry.unit_view(place)
+    reply = public_handlers.channels_reply(ctx, view, Resolution(Status.FOUND, place))
+    title = view.unit.full_name if not ctx.registry.places.is_renamed(place) else (
+        f"{place.name}{ctx.t('former_suffix')} → {view.unit.name}")
+    description = " · ".join(cv.channel.url for cv in view.channels) or ctx.t("no_channels", name=view.unit.name)
+    markup = keyboard(reply, ctx.lang, callbacks=False)
+    file_id = await ctx.registry.store.media_file_id(view.card_key, MEDIA_PLATFORM)
+    if file_id and visible_length(reply.lines) <= MessageLimit.CAPTION_LENGTH and entity_count(reply.lines) <= 100:
+        return InlineQueryResultCachedPhoto(
+            id=place.slug, photo_file_id=file_id, title=title, description=description,
+            caption=to_html(reply.lines), reply_markup=markup,
+        )
+    return InlineQueryResultArticle(
+        id=place.slug, title=title, description=description[:200], reply_markup=markup,
+        input_message_content=InputTextMessageContent(to_html(chunk_lines(reply.lines, 4096)[0])),
+    )
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the error; tell the user briefly. Never a traceback in chat."""
+    log.error("error while handling an update", exc_info=context.error)
+    if not isinstance(update, Update):
+        return
+    lang = lang_of(update.effective_user.language_code if update.effective_user else None)
+    try:
+        if update.callback_query:
+            await update.callback_query.answer(t("error", lang))
+        elif update.inline_query:
+            await update.inline_query.answer([], cache_time=0)
+        elif update.effective_chat:
+            await context.bot.send_message(update.effective_chat.id, t("error", lang))
+    except Exception:  # the error path must not raise again
+        log.warning("could not tell the user about the error", exc_info=True)
+
+
+# --- rendering ---------------------------------------------------------------------------------------------
+def keyboard(reply: Reply, lang: str, *, callbacks: bool = True) -> InlineKeyboardMarkup | None:
+    """URL buttons, choices (callback data is "<command>|<arg>", ≤ 64 bytes), paging, sharing, Confirm/Cancel."""
+    rows: list[list[InlineKeyboardButton]] = [[InlineKeyboardButton(b.label, url=b.url)] for b in reply.buttons]
+    if callbacks:
+        buttons = []
+        for choice in reply.choices:
+            data = f"{choice.command}{CALLBACK_SEP}{choice.arg}"
+            if len(data.encode()) <= 64:
+                buttons.append(InlineKeyboardButton(choice.label[:64], callback_data=data))
+        per_row = 3 if len(buttons) > 6 else 2 if len(buttons) > 1 else 1
+        rows += [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
+        if reply.page:
+            kind, page, pages = reply.page
+            nav = []
+            if page > 1:
+                nav.append(InlineKeyboardButton(t("prev", lang), callback_data=f"page|{kind}|{page - 1}"))
+            if page < pages:
+                nav.append(InlineKeyboardButton(t("next", lang), callback_data=f"page|{kind}|{page + 1}"))
+            if nav:
+                rows.append(nav)
+        if reply.confirm:
+            token = reply.confirm.token
+            rows.append([InlineKeyboardButton(t("confirm", lang), callback_data=f"confirm|{token}"),
+                         InlineKeyboardButton(t("cancel", lang), callback_data=f"cancel|{token}")])
+    if reply.share_query:
+        rows.append([InlineKeyboardButton(t("share", lang), switch_inline_query_chosen_chat=SwitchInlineQueryChosenChat(
+            query=reply.share_query, allow_user_chats=True, allow_group_chats=True, allow_channel_chats=True))])
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+async def send_reply(context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply, ctx: Context) -> None:
+    """Send a Reply: the card as a photo with the text as caption when it fits, else the photo then the text."""
+    bot = context.bot
+    markup = keyboard(reply, ctx.lang)
+    text_chunks = chunk_lines(reply.lines, MessageLimit.MAX_TEXT_LENGTH)
+    if reply.image is not None:
+        fits = visible_length(reply.lines) <= MessageLimit.CAPTION_LENGTH and entity_count(reply.lines) <= 100
+        caption = to_html(reply.lines) if fits else to_html(reply.lines[:1])
+        await _send_card(ctx, bot, chat_id, reply, caption, markup if fits else None)
+        if fits:
+            text_chunks = []
+    for i, chunk in enumerate(text_chunks):
+        last = i == len(text_chunks) - 1
+        await bot.send_message(chat_id, to_html(chunk), reply_markup=markup if last else None)
+    for name, content in ([reply.document] if reply.document else []) + reply.extra_documents:
+        await bot.send_document(chat_id, InputFile(content, filename=name))
+
+
+async def _send_card(ctx: Context, bot: Any, chat_id: int, reply: Reply, caption: str,
+                     markup: InlineKeyboardMarkup | None) -> None:
+    """Upload a card once; later sends reuse its file_id (keyed by content hash, so a changed card re-uploads)."""
+    assert reply.image is not None
+    store = ctx.registry.store
+    file_id = await store.media_file_id(reply.image.key, MEDIA_PLATFORM)
+    if file_id:
+        try:
+            await bot.send_photo(chat_id, file_id, caption=caption, reply_markup=markup)
+            return
+        except BadRequest as exc:  # a file_id can expire: upload again
+            log.warning("cached file_id refused (%s); uploading the card again", exc.message)
+    sent = await bot.send_photo(chat_id, InputFile(reply.image.png, filename=reply.image.name), caption=caption,
+                                reply_markup=markup)
+    if sent.photo:
+        await store.remember_media(reply.image.key, MEDIA_PLATFORM, sent.photo[-1].file_id)
+
+
+# --- running -----------------------------------------------------------------------------------------------
+class _RedactToken(logging.Filter):
+    """Belt and braces: whatever logs a Bot API URL, the token never reaches the log."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self._token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self._token and self._token in record.getMessage():
+            record.msg = record.getMessage().replace(self._token, "<token>")
+            record.args = None
+        return True
+
+
+def run_telegram(settings: Settings) -> None:
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_RedactToken(settings.token))
+    app = build_application(settings)
+    if settings.webhook_url:
+        app.run_webhook(
+            listen=settings.webhook_listen, port=settings.webhook_port, url_path="telegram",
+            webhook_url=settings.webhook_url, secret_token=settings.webhook_secret or None,
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        app.run_polling(allowed_updates=Update.ALL_TYPES)
