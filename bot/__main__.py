@@ -24,6 +24,13 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="Telegram when TELEGRAM_BOT_TOKEN is set, else the console")
     sub.add_parser("console", help="the commands on stdin/stdout")
+    exp = sub.add_parser("export", help="write the registry as JSON (and a CSV of channels beside it)")
+    exp.add_argument("file")
+    imp = sub.add_parser("import", help="validate an export file; with --apply, apply it in one transaction")
+    imp.add_argument("file")
+    imp.add_argument("--apply", action="store_true")
+    bak = sub.add_parser("backup", help="a consistent copy of the database (SQLite online backup)")
+    bak.add_argument("file")
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     logging.basicConfig(level=settings.log_level, stream=sys.stderr,
@@ -44,6 +51,14 @@ def main(argv: list[str] | None = None) -> int:
             logging.getLogger(__name__).info("TELEGRAM_BOT_TOKEN is not set: starting the console")
         asyncio.run(run_console(settings))
         return 0
+    from bot.cli import backup, export, import_
+
+    if command == "export":
+        return asyncio.run(export(settings, args.file))
+    if command == "import":
+        return asyncio.run(import_(settings, args.file, apply=args.apply))
+    if command == "backup":
+        return asyncio.run(backup(settings, args.file))
     parser.print_help()
     return 2
 

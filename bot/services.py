@@ -118,7 +118,10 @@ class Registry:
         return view
 
     async def _build_view(self, unit: Place) -> UnitView:
-        channels = await self.store.channels_of(self.scope(unit))
+        return await self.compose_view(unit, await self.store.channels_of(self.scope(unit)))
+
+    async def compose_view(self, unit: Place, channels: list[Channel]) -> UnitView:
+        """A unit's view from a given list of active channels: the real one, or a preview of a change."""
         notice_ids = {c.notice_id for c in channels if c.notice_id}
         notices = {n.id: n for n in await self.store.notices_by_ids(notice_ids)} if notice_ids else {}
         views = tuple(

@@ -179,6 +179,10 @@ class Store:
                 raise
             await self._conn.execute("COMMIT")
 
+    async def defer_foreign_keys(self) -> None:
+        """Inside a transaction: check foreign keys at COMMIT, so rows can be restored in any order."""
+        await self._conn.execute("PRAGMA defer_foreign_keys = ON")
+
     async def backup(self, target: Path | str) -> None:
         """A consistent copy through SQLite's online backup API, safe while the bot runs."""
         Path(target).parent.mkdir(parents=True, exist_ok=True)
@@ -289,6 +293,9 @@ class Store:
     async def link_notice_channel(self, notice_id: int, channel_id: int) -> None:
         await self._exec("INSERT OR IGNORE INTO notice_channels (notice_id, channel_id) VALUES (?,?)",
                          (notice_id, channel_id))
+
+    async def unlink_notice_channel(self, notice_id: int, channel_id: int) -> None:
+        await self._exec("DELETE FROM notice_channels WHERE notice_id = ? AND channel_id = ?", (notice_id, channel_id))
 
     async def delete_notice(self, notice_id: int) -> int:
         await self._exec("UPDATE channels SET notice_id = NULL WHERE notice_id = ?", (notice_id,))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from bot.replies import Reply
-from handlers import public
+from handlers import admin, public
 from handlers.context import Context
 
 Handler = Callable[[Context, str], Awaitable[Reply]]
@@ -22,9 +22,33 @@ PUBLIC_COMMANDS: dict[str, Handler] = {
     "verify": public.verify,
 }
 
-COMMANDS: dict[str, Handler] = {**PUBLIC_COMMANDS}
+ADMIN_COMMANDS: dict[str, Handler] = {
+    "addchannel": admin.addchannel,
+    "editchannel": admin.editchannel,
+    "retirechannel": admin.retirechannel,
+    "addnotice": admin.addnotice,
+    "history": admin.history,
+    "undo": admin.undo,
+    "export": admin.export,
+    "import": admin.import_command,
+    "admins": admin.admins,
+    "grant": admin.grant,
+    "revoke": admin.revoke,
+}
 
-__all__ = ["COMMANDS", "PUBLIC_COMMANDS", "Context", "Handler"]
+# Not in any menu: /cancel ends a guided conversation; "yes"/"no" are what Confirm / Cancel buttons send.
+OTHER_COMMANDS: dict[str, Handler] = {"cancel": admin.cancel, "yes": admin.confirm, "no": admin.cancel_change}
+
+COMMANDS: dict[str, Handler] = {**PUBLIC_COMMANDS, **ADMIN_COMMANDS, **OTHER_COMMANDS}
+
+__all__ = ["ADMIN_COMMANDS", "COMMANDS", "PUBLIC_COMMANDS", "Context", "Handler", "route_text"]
+
+
+async def route_text(ctx: Context, text: str) -> Reply:
+    """A plain message: the next answer of a guided conversation if one is open, else a public question."""
+    if "addnotice" in ctx.session:
+        return await admin.continue_conversation(ctx, text)
+    return await public.text(ctx, text)
 
 
 def split_command(text: str, bot_username: str = "") -> tuple[str, str] | None:

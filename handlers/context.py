@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from bot.i18n import t
 from bot.services import Registry
@@ -17,6 +18,10 @@ class Context:
     bot_username: str = ""
     private: bool = True
     super_admins: frozenset[int] = frozenset()
+    # Per-user state a front-end keeps between messages (a guided conversation's answers so far).
+    session: dict[str, Any] = field(default_factory=dict)
+    # The user whose message this one replies to, if any: /grant as a reply.
+    reply_to_user: tuple[int, str | None] | None = None
 
     def t(self, key: str, **kwargs: object) -> str:
         return t(key, self.lang, **kwargs)

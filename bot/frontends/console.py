@@ -16,8 +16,7 @@ from bot.i18n import VI, t
 from bot.replies import Reply, to_plain
 from bot.runtime import open_registry
 from bot.services import Registry
-from handlers import COMMANDS, Context, split_command
-from handlers.public import text as text_handler
+from handlers import COMMANDS, Context, admin, route_text, split_command
 from handlers.public import units_menu
 
 log = logging.getLogger(__name__)
@@ -30,12 +29,18 @@ class Console:
         self.media_dir = media_dir
         self.out = out
         self.ctx = Context(registry, lang, CONSOLE_USER_ID, "console", super_admins=frozenset({CONSOLE_USER_ID}))
+        self._awaiting_confirmation: str | None = None
 
     async def handle_line(self, line: str) -> None:
         line = line.strip()
-        if not line:
+        if not line and self._awaiting_confirmation is None:
             return
         try:
+            if self._awaiting_confirmation is not None:
+                token, self._awaiting_confirmation = self._awaiting_confirmation, None
+                answer = admin.confirm if line.lower() in ("yes", "y", "có", "co") else admin.cancel_change
+                self.render(await answer(self.ctx, token))
+                return
             for reply in await self._dispatch(line):
                 self.render(reply)
         except Exception:  # a bad line must not end the session: log it, say it briefly
@@ -45,8 +50,14 @@ class Console:
     async def _dispatch(self, line: str) -> list[Reply]:
         parsed = split_command(line)
         if parsed is None:
-            return [await text_handler(self.ctx, line)]
+            return [await route_text(self.ctx, line)]
         name, args = parsed
+        if name == "import" and args:
+            try:
+                content = await asyncio.to_thread(Path(args).expanduser().read_bytes)
+            except OSError as exc:
+                return [Reply().add(f"{args}: {exc.strerror}")]
+            return [await admin.import_file(self.ctx, content)]
         handler = COMMANDS.get(name)
         if handler is None:
             return [Reply().add(t("unknown_command", self.ctx.lang, cmd="/" + name))]
@@ -68,6 +79,14 @@ class Console:
             if not path.exists():
                 path.write_bytes(reply.image.png)
             self._print(f"[image] {path}")
+        for name, content in ([reply.document] if reply.document else []) + reply.extra_documents:
+            self.media_dir.mkdir(parents=True, exist_ok=True)
+            path = self.media_dir / name
+            path.write_bytes(content)
+            self._print(f"[file] {path}")
+        if reply.confirm:
+            self._awaiting_confirmation = reply.confirm.token
+            self._print(t("confirm_console", self.ctx.lang))
         self._print("")
 
     def _print(self, text: str) -> None:

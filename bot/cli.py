@@ -1,0 +1,63 @@
+"""Command-line admin tools: export, import (dry run unless --apply), backup. The local user acts as admin 0."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+from bot.changes import Changes, Outcome
+from bot.config import Settings
+from bot.runtime import open_registry
+from bot.transfer import channels_csv, export_registry, plan_import
+
+CLI_ACTOR = 0
+
+
+async def export(settings: Settings, file: str) -> int:
+    registry = await open_registry(settings)
+    try:
+        data = await export_registry(registry.store)
+    finally:
+        await registry.store.close()
+    target = Path(file)
+    await asyncio.to_thread(target.write_text, json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    await asyncio.to_thread(target.with_suffix(".csv").write_bytes, channels_csv(data))
+    print(f"{len(data['channels'])} channels, {len(data['notices'])} notices → {target}, {target.with_suffix('.csv')}")
+    return 0
+
+
+async def import_(settings: Settings, file: str, *, apply: bool) -> int:
+    registry = await open_registry(settings)
+    try:
+        content = await asyncio.to_thread(Path(file).read_bytes)
+        plan = await plan_import(content, registry.store, registry.places)
+        print(f"add {len(plan.added)}, change {len(plan.changed)}, unchanged {plan.unchanged}, "
+              f"refused {len(plan.refused)}")
+        for line in plan.added:
+            print(f"+ {line}")
+        for line in plan.changed:
+            print(f"~ {line}")
+        for row, reason in plan.refused:
+            print(f"✗ {row}: {reason}")
+        if not apply or not plan.has_changes:
+            print("dry run: nothing written" if not apply else "nothing to apply")
+            return 1 if plan.refused else 0
+        changes = Changes(registry)
+        token = await changes.propose(CLI_ACTOR, "import", plan.payload)
+        result = await changes.confirm(token, CLI_ACTOR, "cli")
+        print("applied" if result.outcome == Outcome.APPLIED else f"not applied: {result.outcome} {result.detail}")
+        return 0 if result.outcome == Outcome.APPLIED else 1
+    finally:
+        await registry.store.close()
+
+
+async def backup(settings: Settings, file: str) -> int:
+    registry = await open_registry(settings)
+    try:
+        await registry.store.backup(file)
+    finally:
+        await registry.store.close()
+    print(f"backup written to {file}", file=sys.stderr)
+    return 0

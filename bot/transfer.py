@@ -1,0 +1,158 @@
+"""Export the registry as JSON (+ a CSV of channels), and validate an import row by row before applying it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from bot.links import LinkError, parse_link
+from bot.places import Gazetteer
+from bot.store import Store, now_iso
+from bot.text import nfc
+
+FORMAT = "kenh-chinh-thuc/1"
+STATUSES = ("active", "superseded", "retired")
+MAX_NAME = 200
+
+
+async def export_registry(store: Store) -> dict[str, Any]:
+    """Every channel (any status) and every notice, with links between them by notice ref and URL."""
+    channels = await store.all_channels()
+    by_id = {c.id: c for c in channels}
+    notices = await store.notices_by_ids(await store.all_notice_ids())
+    out_notices = []
+    for n in sorted(notices, key=lambda n: n.id):
+        row = asdict(n)
+        row["ref"] = row.pop("id")
+        row.pop("channel_ids")
+        row["recipients"] = list(n.recipients)
+        if n.managing_unit:
+            row["managing_unit"]["emails"] = list(n.managing_unit.emails)
+        out_notices.append(row)
+    out_channels = []
+    for c in channels:
+        out_channels.append({
+            "place_slug": c.place_slug, "platform": c.platform, "name": c.name, "url": c.url, "status": c.status,
+            "notice_ref": c.notice_id, "verified_on": c.verified_on, "as_written": c.as_written, "since": c.since,
+            "superseded_by_url": by_id[c.superseded_by].url if c.superseded_by in by_id else None,
+        })
+    return {"format": FORMAT, "exported_at": now_iso(), "notices": out_notices, "channels": out_channels}
+
+
+def channels_csv(export: dict[str, Any]) -> bytes:
+    buf = io.StringIO()
+    columns = ["place_slug", "platform", "name", "url", "status", "notice_ref", "verified_on", "superseded_by_url"]
+    writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(export["channels"])
+    return buf.getvalue().encode("utf-8-sig")  # with a BOM, so spreadsheet programs read Vietnamese right
+
+
+@dataclass
+class ImportPlan:
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (row, reason)
+    payload: dict[str, Any] = field(default_factory=lambda: {"notices": [], "channels": []})
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.added or self.changed)
+
+
+async def plan_import(raw: bytes, store: Store, places: Gazetteer) -> ImportPlan:
+    """A dry run: what an import would add and change, and every refused row with its reason."""
+    plan = ImportPlan()
+    try:
+        data = json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        plan.refused.append(("file", f"not JSON: {exc}"))
+        return plan
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        plan.refused.append(("file", f"format must be {FORMAT}"))
+        return plan
+    refs: set[str] = set()
+    for i, n in enumerate(data.get("notices") or []):
+        label = f"notice #{i + 1}"
+        reason = _notice_problem(n, places)
+        if reason:
+            plan.refused.append((label, reason))
+            continue
+        refs.add(str(n["ref"]))
+        if n.get("key") and await store.notice_id_by_key(n["key"]) is not None:
+            plan.unchanged += 1
+        else:
+            plan.added.append(f"{label}: {nfc(n['subject'])[:80]}")
+        plan.payload["notices"].append({**n, "id": None})
+    seen: set[str] = set()
+    for i, c in enumerate(data.get("channels") or []):
+        label = f"channel #{i + 1}"
+        try:
+            row = _channel_row(c, places, refs)
+        except ValueError as exc:
+            plan.refused.append((label, str(exc)))
+            continue
+        if row["url"] in seen:
+            plan.refused.append((label, f"duplicate URL {row['url']}"))
+            continue
+        seen.add(row["url"])
+        current = await store.channel_by_url(row["url"])
+        if current is None:
+            plan.added.append(f"{label}: {row['url']}")
+        elif (current.name, current.place_slug, current.status) != (row["name"], row["place_slug"], row["status"]):
+            plan.changed.append(f"{label}: {row['url']}")
+        else:
+            plan.unchanged += 1
+            continue
+        plan.payload["channels"].append(row)
+    return plan
+
+
+def _notice_problem(n: Any, places: Gazetteer) -> str | None:
+    if not isinstance(n, dict):
+        return "not an object"
+    for key in ("ref", "place_slug", "issuer", "year", "subject"):
+        if n.get(key) in (None, ""):
+            return f"missing {key}"
+    if n["place_slug"] not in places.places:
+        return f"unknown place {n['place_slug']}"
+    if not isinstance(n["year"], int) or not 1945 <= n["year"] <= 2100:
+        return "year must be a number between 1945 and 2100"
+    if n.get("month") is not None and not (isinstance(n["month"], int) and 1 <= n["month"] <= 12):
+        return "month must be 1-12 or null"
+    if n.get("day") is not None and not (isinstance(n["day"], int) and 1 <= n["day"] <= 31 and n.get("month")):
+        return "day must be 1-31 (with a month) or null"
+    return None
+
+
+def _channel_row(c: Any, places: Gazetteer, notice_refs: set[str]) -> dict[str, Any]:
+    if not isinstance(c, dict):
+        raise ValueError("not an object")
+    if c.get("place_slug") not in places.places:
+        raise ValueError(f"unknown place {c.get('place_slug')!r}")
+    try:
+        link = parse_link(str(c.get("url", "")))
+    except LinkError as exc:
+        raise ValueError(f"refused link {c.get('url')!r}: {exc.code} {exc.detail}".strip()) from exc
+    name = nfc(str(c.get("name") or "")).strip()
+    if not name or len(name) > MAX_NAME or any(ord(ch) < 32 for ch in name):
+        raise ValueError("name must be 1-200 printable characters")
+    status = c.get("status", "active")
+    if status not in STATUSES:
+        raise ValueError(f"status must be one of {', '.join(STATUSES)}")
+    ref = c.get("notice_ref")
+    if ref is not None and str(ref) not in notice_refs:
+        raise ValueError(f"notice_ref {ref} names no notice in the file")
+    successor = c.get("superseded_by_url")
+    if successor:
+        try:
+            successor = parse_link(str(successor)).url
+        except LinkError as exc:
+            raise ValueError(f"refused superseded_by_url: {exc.code}") from exc
+    return {"place_slug": c["place_slug"], "platform": link.platform, "name": name, "url": link.url, "status": status,
+            "notice_ref": ref, "verified_on": c.get("verified_on"), "as_written": c.get("as_written"),
+            "since": c.get("since"), "superseded_by_url": successor}
