@@ -371,7 +371,8 @@ async def _notice_preview(ctx: Context, data: dict) -> Reply:
     if data.get("summary"):
         reply.add(ctx.t("summary", v=data["summary"]))
     if data.get("signer"):
-        reply.add(ctx.t("signer", v=data["signer"] + (f" — {data['signer_title']}" if data.get("signer_title") else "")))
+        title = f" — {data['signer_title']}" if data.get("signer_title") else ""
+        reply.add(ctx.t("signer", v=data["signer"] + title))
     if data.get("url"):
         reply.add(ctx.t("link", v=data["url"]))
     reply.add(ctx.t("announced"))

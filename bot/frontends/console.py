@@ -54,7 +54,7 @@ class Console:
         name, args = parsed
         if name == "import" and args:
             try:
-                content = await asyncio.to_thread(Path(args).expanduser().read_bytes)
+                content = await asyncio.to_thread(_read, args)
             except OSError as exc:
                 return [Reply().add(f"{args}: {exc.strerror}")]
             return [await admin.import_file(self.ctx, content)]
@@ -92,6 +92,10 @@ class Console:
     def _print(self, text: str) -> None:
         self.out.write(text + "\n")
         self.out.flush()
+
+
+def _read(path: str) -> bytes:
+    return Path(path).expanduser().read_bytes()
 
 
 async def run_console(settings: Settings, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
