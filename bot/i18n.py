@@ -209,6 +209,18 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "channel_not_in_unit": ("{url} không phải kênh đã đăng ký của đơn vị này.", "{url} is not a registered channel of this unit."),
     "nothing_to_cancel": ("Không có thao tác nào đang diễn ra.", "There is nothing to cancel."),
     "conversation_cancelled": ("Đã dừng. Không có gì được lưu.", "Stopped. Nothing was saved."),
+    "import_too_big": ("Tệp quá lớn (tối đa 5 MB).", "The file is too big (5 MB at most)."),
+    "menu_addchannel": ("Thêm kênh (quản trị)", "Add a channel (admin)"),
+    "menu_editchannel": ("Sửa kênh (quản trị)", "Edit a channel (admin)"),
+    "menu_retirechannel": ("Ngừng/thay kênh (quản trị)", "Retire or replace a channel (admin)"),
+    "menu_addnotice": ("Thêm văn bản (quản trị)", "Add a notice (admin)"),
+    "menu_history": ("Lịch sử thay đổi (quản trị)", "Change history (admin)"),
+    "menu_undo": ("Hoàn tác thay đổi gần nhất (quản trị)", "Undo your last change (admin)"),
+    "menu_export": ("Xuất sổ đăng ký (quản trị)", "Export the registry (admin)"),
+    "menu_import": ("Nhập sổ đăng ký (quản trị)", "Import a registry file (admin)"),
+    "menu_admins": ("Danh sách quản trị viên", "List admins"),
+    "menu_grant": ("Cấp quyền quản trị (cấp cao)", "Grant admin (super-admin)"),
+    "menu_revoke": ("Thu hồi quyền quản trị (cấp cao)", "Revoke admin (super-admin)"),
     "confirm_console": ("Gõ yes để xác nhận, hoặc bất kỳ nội dung khác để hủy:", "Type yes to confirm, anything else to cancel:"),
 }
 

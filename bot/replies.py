@@ -73,6 +73,8 @@ class Reply:
     page: tuple[str, int, int] | None = None  # (command, page, pages) for paged menus
     document: tuple[str, bytes] | None = None  # (file name, content) to send as a file
     extra_documents: list[tuple[str, bytes]] = field(default_factory=list)
+    settled: bool = False  # answers a Confirm / Cancel for good: its buttons can go
+    role_changed: int | None = None  # a user whose admin role changed: front-ends refresh that user's menu
 
     def add(self, *parts: Span | str) -> Reply:
         self.lines.append(tuple(p if isinstance(p, Span) else Span(p) for p in parts))

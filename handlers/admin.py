@@ -82,7 +82,9 @@ async def grant(ctx: Context, args: str) -> Reply:
     if target is None:
         return Reply().add(ctx.t("grant_usage"))
     added = await changes(ctx).grant(ctx.user_id, ctx.user_name, target[0], target[1])
-    return Reply().add(ctx.t("granted" if added else "already_admin", user=target[0]))
+    reply = Reply().add(ctx.t("granted" if added else "already_admin", user=target[0]))
+    reply.role_changed = target[0] if added else None
+    return reply
 
 
 @super_admin_only
@@ -91,7 +93,9 @@ async def revoke(ctx: Context, args: str) -> Reply:
     if target is None:
         return Reply().add(ctx.t("revoke_usage"))
     removed = await changes(ctx).revoke(ctx.user_id, ctx.user_name, target[0])
-    return Reply().add(ctx.t("revoked" if removed else "not_an_admin", user=target[0]))
+    reply = Reply().add(ctx.t("revoked" if removed else "not_an_admin", user=target[0]))
+    reply.role_changed = target[0] if removed else None
+    return reply
 
 
 # --- channels ----------------------------------------------------------------------------------------------
@@ -247,6 +251,7 @@ async def cancel_change(ctx: Context, token: str) -> Reply:
 
 async def _after(ctx: Context, result: Result) -> Reply:
     reply = Reply().add(bold(ctx.t(f"outcome_{result.outcome}", detail=result.detail)))
+    reply.settled = result.outcome in (Outcome.APPLIED, Outcome.CANCELLED, Outcome.ALREADY, Outcome.CONFLICT)
     if result.outcome == Outcome.APPLIED and result.place_slug:
         view = await ctx.registry.unit_view(ctx.registry.places.places[result.place_slug])
         reply.extend(channels_reply(ctx, view))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 
+from bot.changes import Changes
 from bot.links import looks_like_url
 from bot.places import Place, Resolution, Status
 from bot.replies import Choice, Image, Reply, UrlButton, bold, italic
@@ -31,6 +32,8 @@ async def help_(ctx: Context, args: str) -> Reply:
     reply.blank().add(italic(ctx.t("help_examples")))
     if ctx.bot_username:
         reply.add(ctx.t("help_inline", bot=ctx.bot_username))
+    if await Changes(ctx.registry).is_admin(ctx.user_id, ctx.super_admins):
+        reply.blank().add(ctx.t("help_admin"))
     return reply
 
 

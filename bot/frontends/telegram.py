@@ -5,6 +5,7 @@ and renders handlers' Replies as messages, photos and buttons. Command semantics
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import ssl
 from collections.abc import Awaitable
@@ -13,6 +14,7 @@ from typing import Any
 
 from telegram import (
     BotCommand,
+    BotCommandScopeChat,
     BotCommandScopeDefault,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -44,12 +46,13 @@ from telegram.ext import (
 from telegram.request import HTTPXRequest
 
 from bot.config import Settings
-from bot.i18n import EN, VI, lang_of, t
+from bot.i18n import EN, VI, has, lang_of, t
 from bot.places import Place, Resolution, Status
 from bot.replies import Reply, chunk_lines, entity_count, to_html, visible_length
 from bot.runtime import open_registry
 from bot.services import Registry
-from handlers import COMMANDS, Context
+from handlers import ADMIN_COMMANDS, COMMANDS, Context, route_text
+from handlers import admin as admin_handlers
 from handlers import public as public_handlers
 
 log = logging.getLogger(__name__)
@@ -58,6 +61,7 @@ MEDIA_PLATFORM = "telegram"
 INLINE_PAGE = 50  # Telegram's maximum results per answer
 CALLBACK_SEP = "|"
 PUBLIC_MENU = ("channels", "notice", "verify", "help")
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
 
 # --- concurrency -------------------------------------------------------------------------------------------
@@ -138,6 +142,7 @@ def register_handlers(app: Application) -> None:
     """Every entry point, in order. Order matters: commands before the catch-all message handlers."""
     for name in COMMANDS:
         app.add_handler(CommandHandler(name, on_command))  # also /name@ThisBot in groups
+    app.add_handler(MessageHandler(filters.Document.ALL & filters.ChatType.PRIVATE, on_document))
     app.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, on_unknown_command))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, on_text))
     app.add_handler(CallbackQueryHandler(on_callback))
@@ -155,6 +160,25 @@ async def _post_init(app: Application) -> None:
         await bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=code)
         await bot.set_my_description(t("welcome", lang), language_code=code)
         await bot.set_my_short_description(_short_description(lang), language_code=code)
+    admin_ids = set(settings.admin_ids) | {user_id for user_id, *_ in await app.bot_data["registry"].store.admins()}
+    for user_id in sorted(admin_ids):
+        await set_admin_menu(bot, user_id, admin=True)
+
+
+async def set_admin_menu(bot: Any, user_id: int, *, admin: bool) -> None:
+    """Admins see the admin commands in their private chat's menu. A convenience only: every admin command
+    checks the caller's role itself."""
+    scope = BotCommandScopeChat(chat_id=user_id)
+    try:
+        for lang, code in ((VI, None), (EN, "en")):
+            if admin:
+                names = [*PUBLIC_MENU, *ADMIN_COMMANDS]
+                await bot.set_my_commands([BotCommand(n, _menu_description(n, lang)) for n in names], scope=scope,
+                                          language_code=code)
+            else:
+                await bot.delete_my_commands(scope=scope, language_code=code)
+    except BadRequest as exc:  # the user has never opened a chat with the bot: nothing to set yet
+        log.info("admin menu for %s not set: %s", user_id, exc.message)
 
 
 async def _post_shutdown(app: Application) -> None:
@@ -164,7 +188,7 @@ async def _post_shutdown(app: Application) -> None:
 
 
 def _menu_description(name: str, lang: str) -> str:
-    text = t(f"help_{name}", lang)
+    text = t(f"help_{name}", lang) if has(f"help_{name}") else t(f"menu_{name}", lang)
     return text.split("— ", 1)[-1][:256]
 
 
@@ -177,6 +201,13 @@ def _context(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Context:
     settings: Settings = context.application.bot_data["settings"]
     user = update.effective_user
     chat = update.effective_chat
+    message = update.effective_message
+    replied = message.reply_to_message if message else None
+    reply_to_user = None
+    if replied is not None and replied.from_user is not None and not replied.from_user.is_bot:
+        reply_to_user = (replied.from_user.id, replied.from_user.full_name)
+    # A guided conversation belongs to one user in one chat.
+    session = context.user_data.setdefault(chat.id if chat else 0, {}) if context.user_data is not None else {}
     return Context(
         registry=context.application.bot_data["registry"],
         lang=lang_of(user.language_code if user else None),
@@ -185,6 +216,8 @@ def _context(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Context:
         bot_username=context.bot.username or "",
         private=chat is None or chat.type == "private",
         super_admins=settings.admin_ids,
+        session=session,
+        reply_to_user=reply_to_user,
     )
 
 
@@ -203,6 +236,26 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     ctx = _context(update, context)
     reply = await COMMANDS[name](ctx, _command_args(message))
     await send_reply(context, message.chat_id, reply, ctx)
+    if reply.role_changed is not None:
+        is_admin = await admin_handlers.changes(ctx).is_admin(reply.role_changed, ctx.super_admins)
+        await set_admin_menu(context.bot, reply.role_changed, admin=is_admin)
+
+
+async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An export file sent back as a document: the import's dry run, with Confirm to apply."""
+    message = update.effective_message
+    if message is None or message.document is None:
+        return
+    ctx = _context(update, context)
+    document = message.document
+    if (document.file_size or 0) > MAX_IMPORT_BYTES:
+        await send_reply(context, message.chat_id, Reply().add(ctx.t("import_too_big")), ctx)
+        return
+    if not await admin_handlers.changes(ctx).is_admin(ctx.user_id, ctx.super_admins):
+        await send_reply(context, message.chat_id, Reply().add(ctx.t("not_admin")), ctx)
+        return
+    content = bytes(await (await document.get_file()).download_as_bytearray())
+    await send_reply(context, message.chat_id, await admin_handlers.import_file(ctx, content), ctx)
 
 
 async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -219,7 +272,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if message is None or not message.text:
         return
     ctx = _context(update, context)
-    await send_reply(context, message.chat_id, await public_handlers.text(ctx, message.text), ctx)
+    await send_reply(context, message.chat_id, await route_text(ctx, message.text), ctx)
 
 
 async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -246,6 +299,9 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     await query.answer()
     reply = await handler(ctx, arg)
+    if reply.settled:  # take the Confirm / Cancel buttons off the preview
+        with contextlib.suppress(BadRequest):
+            await query.edit_message_reply_markup(reply_markup=None)
     await send_reply(context, query.message.chat.id, reply, ctx)
 
 
@@ -338,8 +394,8 @@ def keyboard(reply: Reply, lang: str, *, callbacks: bool = True) -> InlineKeyboa
                 rows.append(nav)
         if reply.confirm:
             token = reply.confirm.token
-            rows.append([InlineKeyboardButton(t("confirm", lang), callback_data=f"confirm|{token}"),
-                         InlineKeyboardButton(t("cancel", lang), callback_data=f"cancel|{token}")])
+            rows.append([InlineKeyboardButton(t("confirm", lang), callback_data=f"yes|{token}"),
+                         InlineKeyboardButton(t("cancel", lang), callback_data=f"no|{token}")])
     if reply.share_query:
         rows.append([InlineKeyboardButton(t("share", lang), switch_inline_query_chosen_chat=SwitchInlineQueryChosenChat(
             query=reply.share_query, allow_user_chats=True, allow_group_chats=True, allow_channel_chats=True))])
