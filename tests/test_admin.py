@@ -4,6 +4,7 @@ Every test drives the real Application against the fake Bot API and checks the S
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -12,9 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.changes import Changes
 from bot.config import Settings
 from bot.runtime import open_registry
-from bot.transfer import export_registry
+from bot.services import Registry
+from bot.store import Store
+from bot.transfer import export_registry, plan_import
 from tests.conftest import decode_qr
 from tests.fakebot.server import Call
 from tests.fakebot.updates import EN_USER, GROUP, VI_USER, callback, inline, message
@@ -256,9 +260,11 @@ async def test_addnotice_validates_each_answer_and_cancel_stops_it(bot: Harness)
 
 
 async def test_history_is_paged_and_says_who_what_before_after(bot: Harness) -> None:
+    changes = Changes(bot.registry)  # the same service the commands use, without drawing ten previews
     for i in range(10):
-        preview = await bot.send(message(f"/addchannel cần thơ https://www.facebook.com/page{i}", user=ADMIN))
-        await bot.send(callback(confirm_data(preview), user=ADMIN))
+        token = await changes.propose(SUPER_ADMIN, "add_channel", {
+            "place_slug": "can_tho", "platform": "facebook", "url": f"https://www.facebook.com/page{i}", "name": "P"})
+        await changes.confirm(token, SUPER_ADMIN, "Quản trị")
     calls = await bot.send(message("/history can tho", user=ADMIN))
     text = texts(calls)
     assert "Trang 1/2" in text and "add_channel" in text and "Quản trị (999)" in text
@@ -280,9 +286,6 @@ async def test_export_then_import_into_a_new_database_reproduces_the_registry(bo
     other = Settings(db_path=tmp_path / "other.sqlite3", media_dir=tmp_path / "m", data_dir=settings.data_dir)
     fresh = await open_registry(other)
     try:
-        from bot.changes import Changes
-        from bot.transfer import plan_import
-
         plan = await plan_import(exported, fresh.store, fresh.places)
         assert plan.refused == [] and len(plan.added) == 1
         changes = Changes(fresh)
@@ -320,14 +323,16 @@ async def test_import_by_document_dry_run_then_confirm_in_one_go(bot: Harness) -
     assert [e.action for e in await bot.registry.store.all_audit()] == ["import_channel"]
 
 
-def test_cli_export_import_backup(tmp_path: Path) -> None:
+def cli(tmp_path: Path, *args: str, db: str = "a") -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
-    env["BOT_DB_PATH"] = str(tmp_path / "a.sqlite3")
-    root = Path(__file__).resolve().parent.parent
+    return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True, timeout=60,
+                          cwd=Path(__file__).resolve().parent.parent,
+                          env={**env, "BOT_DB_PATH": str(tmp_path / f"{db}.sqlite3")})
 
+
+def test_cli_export_then_import_dry_run_and_apply(tmp_path: Path) -> None:
     def run(*args: str, db: str = "a") -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True, cwd=root,
-                              env={**env, "BOT_DB_PATH": str(tmp_path / f"{db}.sqlite3")}, timeout=60)
+        return cli(tmp_path, *args, db=db)
 
     assert run("export", str(tmp_path / "reg.json")).returncode == 0
     exported = json.loads((tmp_path / "reg.json").read_text(encoding="utf-8"))
@@ -338,10 +343,19 @@ def test_cli_export_import_backup(tmp_path: Path) -> None:
     dry = run("import", str(tmp_path / "reg.json"), db="b")
     assert "add 1" in dry.stdout and "dry run" in dry.stdout
     assert "applied" in run("import", str(tmp_path / "reg.json"), "--apply", db="b").stdout
-    assert run("backup", str(tmp_path / "copy.sqlite3"), db="b").returncode == 0
-    assert run("export", str(tmp_path / "copy.json"), db="copy").returncode == 0
-    copied = json.loads((tmp_path / "copy.json").read_text(encoding="utf-8"))
-    assert "https://www.facebook.com/hue.portal" in [c["url"] for c in copied["channels"]]
+
+
+async def test_cli_backup_copies_a_database_in_use(registry: Registry, settings: Settings, tmp_path: Path) -> None:
+    async with registry.store.transaction():  # a change the running bot has made
+        await registry.store.insert_channel(place_slug="hue", platform="facebook", name="Huế",
+                                            url="https://www.facebook.com/hue.portal", verified_on="2026-11")
+    done = await asyncio.to_thread(cli, tmp_path, "backup", str(tmp_path / "copy.sqlite3"), db=settings.db_path.stem)
+    assert done.returncode == 0
+    copy = await Store.open(tmp_path / "copy.sqlite3")
+    try:
+        assert "https://www.facebook.com/hue.portal" in [c.url for c in await copy.all_channels()]
+    finally:
+        await copy.close()
 
 
 def test_console_admin_confirms_by_typing_yes(tmp_path: Path) -> None:
