@@ -42,8 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     if command == "run" and settings.token:
         from bot.frontends.telegram import run_telegram
 
-        run_telegram(settings)
-        return 0
+        return run_telegram(settings)
     from bot.frontends.console import run_console
 
     if command in ("run", "console"):

@@ -20,7 +20,7 @@ class Settings:
     media_dir: Path = Path(tempfile.gettempdir()) / "kenh-chinh-thuc-media"
     admin_ids: frozenset[int] = frozenset()
     rate_limit: bool = True
-    concurrency: int = 16
+    concurrency: int = 32
     webhook_url: str = ""
     webhook_secret: str = field(default="", repr=False)
     webhook_listen: str = "0.0.0.0"

@@ -38,9 +38,12 @@ class Call:
 
 
 class FakeBotApi:
-    def __init__(self, token: str = "123456:TEST-token_abcdefghijklmnopqrstuvwxyz", latency: float = 0.0) -> None:
+    def __init__(self, token: str = "123456:TEST-token_abcdefghijklmnopqrstuvwxyz", latency: float = 0.0,
+                 *, check: bool = True, record: bool = True, port: int = 0) -> None:
         self.token = token
-        self.latency = latency
+        self.latency = latency  # added to every call but getUpdates: a round trip to Telegram
+        self.check = check  # benchmarks may skip the spec checks to measure the bot, not the fake
+        self.record = record
         self.calls: list[Call] = []
         self.files: dict[str, bytes] = {}
         self._updates: list[dict[str, Any]] = []
@@ -53,16 +56,17 @@ class FakeBotApi:
         self._failures: list[tuple[str, ApiError]] = []
         self._closing = False
         self._runner: web.AppRunner | None = None
-        self.port = 0
+        self.port = port
 
     # --- lifecycle ---------------------------------------------------------------------------------------
     async def start(self) -> None:
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         app.router.add_route("GET", "/file/bot{token}/{path:.*}", self._file)
+        self.add_routes(app)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.1)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
@@ -71,6 +75,12 @@ class FakeBotApi:
         self._new_update.set()  # wake long polls, or cleanup waits for them
         if self._runner:
             await self._runner.cleanup()
+
+    def add_routes(self, app: web.Application) -> None:
+        """Hook for subclasses (the benchmark's control endpoints)."""
+
+    def on_result(self, method: str, params: dict[str, Any]) -> None:
+        """Hook for subclasses: called after every successful call."""
 
     @property
     def base_url(self) -> str:
@@ -123,7 +133,7 @@ class FakeBotApi:
         method = request.match_info["method"]
         params, files = await self._decode(request, method)
         call = Call(method, params, files)
-        if method != "getUpdates":
+        if method != "getUpdates" and self.record:
             self.calls.append(call)
         try:
             if self.latency and method != "getUpdates":
@@ -132,8 +142,10 @@ class FakeBotApi:
                 if failing == method:
                     del self._failures[i]
                     raise error
-            check_call(method, {**params, **files})
+            if self.check:
+                check_call(method, {**params, **files})
             result = await getattr(self, f"_m_{method}", self._m_default)(params, files)
+            self.on_result(method, params)
         except ApiError as exc:
             call.error = exc.description
             body: dict[str, Any] = {"ok": False, "error_code": exc.code, "description": exc.description}
