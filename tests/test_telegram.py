@@ -12,7 +12,7 @@ from bot.config import Settings
 from tests.conftest import decode_qr
 from tests.fakebot.server import Call, FakeBotApi
 from tests.fakebot.updates import EN_USER, GROUP, callback, inline, message
-from tests.telegram_harness import Harness, running_bot
+from tests.telegram_harness import Harness, free_port, running_bot
 
 CAN_THO = ["https://www.facebook.com/congthongtincantho", "https://zalo.me/3460461954401350861"]
 
@@ -285,3 +285,32 @@ def test_the_fake_refuses_what_telegram_refuses() -> None:
     for method, params in bad_calls:
         with pytest.raises(ApiError):
             check_call(method, json.loads(json.dumps(params)))
+
+
+async def test_webhook_mode_accepts_only_posts_with_the_secret(settings: Settings, api: FakeBotApi) -> None:
+    import aiohttp
+
+    from bot.frontends.telegram import webhook_options
+
+    port = free_port()
+    async with running_bot(settings, api, webhook_url="https://bot.example.gov.vn/telegram",
+                           webhook_secret="s3cret-Token_1", webhook_listen="127.0.0.1", webhook_port=port) as bot:
+        options = webhook_options(bot.app.bot_data["settings"])
+        assert bot.app.updater is not None
+        await bot.app.updater.start_webhook(**options)
+        try:
+            [hook] = api.calls_to("setWebhook")
+            assert hook.params["url"] == "https://bot.example.gov.vn/telegram"
+            assert hook.params["secret_token"] == "s3cret-Token_1"
+            update = {"update_id": 1, **message("/channels cần thơ")}
+            url = f"http://127.0.0.1:{port}/telegram"
+            async with aiohttp.ClientSession() as http:
+                async with http.post(url, json=update) as refused:
+                    assert refused.status == 403
+                headers = {"X-Telegram-Bot-Api-Secret-Token": "s3cret-Token_1"}
+                async with http.post(url, json=update, headers=headers) as accepted:
+                    assert accepted.status == 200
+            await api.wait_for(lambda calls: any(c.method == "sendPhoto" for c in calls))
+            assert len(api.calls_to("sendPhoto")) == 1  # the refused post did nothing
+        finally:
+            await bot.app.updater.stop()

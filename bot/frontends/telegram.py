@@ -62,6 +62,7 @@ INLINE_PAGE = 50  # Telegram's maximum results per answer
 CALLBACK_SEP = "|"
 PUBLIC_MENU = ("channels", "notice", "verify", "help")
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
+WEBHOOK_PATH = "telegram"
 
 
 # --- concurrency -------------------------------------------------------------------------------------------
@@ -457,17 +458,19 @@ class _RedactToken(logging.Filter):
         return True
 
 
+def webhook_options(settings: Settings) -> dict[str, Any]:
+    """PTB's webhook server: Telegram posts to BOT_WEBHOOK_URL, which a TLS proxy forwards to us."""
+    return {"listen": settings.webhook_listen, "port": settings.webhook_port, "url_path": WEBHOOK_PATH,
+            "webhook_url": settings.webhook_url, "secret_token": settings.webhook_secret or None}
+
+
 def run_telegram(settings: Settings) -> int:
     for handler in logging.getLogger().handlers:
         handler.addFilter(_RedactToken(settings.token))
     app = build_application(settings)
     try:
         if settings.webhook_url:
-            app.run_webhook(
-                listen=settings.webhook_listen, port=settings.webhook_port, url_path="telegram",
-                webhook_url=settings.webhook_url, secret_token=settings.webhook_secret or None,
-                allowed_updates=Update.ALL_TYPES,
-            )
+            app.run_webhook(**webhook_options(settings), allowed_updates=Update.ALL_TYPES)
         else:
             app.run_polling(allowed_updates=Update.ALL_TYPES)
     except InvalidToken:  # its message contains the token: say it without
