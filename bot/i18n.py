@@ -59,7 +59,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "channel_of_former": ("của {old} (cũ)", "of former {old}"),
     "source": ("Nguồn: {notice}", "Source: {notice}"),
     "as_of": ("Cập nhật: {date}", "As of: {date}"),
-    "no_source": ("Nguồn: chưa ghi nhận văn bản", "Source: no notice recorded"),
+    "more_sources": ("… và {count} văn bản khác: /notice", "… and {count} more notices: /notice"),
     "share": ("Chia sẻ vào nhóm", "Share to a group"),
     "inline_help": ("Hướng dẫn sử dụng bot", "How to use this bot"),
     "short_description": ("Kênh thông tin chính thức của 34 tỉnh, thành phố — đường dẫn, mã QR, văn bản.",
@@ -86,7 +86,6 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "announced": ("Các kênh được thông báo:", "Channels announced:"),
     "link": ("Văn bản: {v}", "Document: {v}"),
     "unknown_number": ("(số chưa ghi)", "(number left blank)"),
-    "month_year": ("tháng {m}/{y}", "{m}/{y}"),
     "day_unknown": (" (không ghi ngày)", " (day left blank)"),
     # --- verify ---
     "verify_usage": ("Gửi kèm đường dẫn cần kiểm tra, ví dụ: /verify https://zalo.me/3460461954401350861",
@@ -101,7 +100,6 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "belongs_to": ("Đơn vị: {name}", "Unit: {name}"),
     "unregistered_hint": ("Đừng tin đường dẫn này là kênh chính thức. Xem kênh chính thức bằng /channels <tỉnh>.",
                           "Do not treat this link as official. See the official channels with /channels <province>."),
-    "canonical": ("Địa chỉ chuẩn: {url}", "Canonical address: {url}"),
     # --- link refusals (LinkError.code) ---
     "link_empty": ("Đường dẫn trống.", "The link is empty."),
     "link_too_long": ("Đường dẫn quá dài (tối đa {detail} ký tự).", "The link is too long (at most {detail} characters)."),
@@ -178,7 +176,6 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "outcome_unknown": ("Không tìm thấy thay đổi này.", "This change does not exist."),
     "outcome_conflict": ("Sổ đăng ký đã thay đổi kể từ khi xem trước ({detail}). Không có gì thay đổi; hãy thử lại.",
                          "The registry changed since the preview ({detail}). Nothing was changed; try again."),
-    "outcome_nothing": ("Không có gì để làm.", "Nothing to do."),
     "undo_applied": ("↩️ Đã hoàn tác thay đổi gần nhất của bạn ({detail}).", "↩️ Your last change ({detail}) was undone."),
     "undo_nothing": ("Bạn chưa có thay đổi nào để hoàn tác.", "You have no change to undo."),
     "undo_conflict": ("Không thể hoàn tác: người khác đã sửa các kênh này sau bạn. Xem /history.",

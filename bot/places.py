@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import tomllib
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
@@ -12,6 +13,7 @@ from pathlib import Path
 from bot.text import compact, edit_distance, fold
 
 FORMER_PREFIX = "old_"
+MEMO_SIZE = 4096
 # Words people put around a province's name that say nothing about which one it is.
 _LEADING_WORDS = (("thanh", "pho"), ("tinh",), ("tp",), ("t", "p"), ("tx",), ("province",), ("city",), ("of",))
 _TRAILING_WORDS = (("province",), ("city",), ("cu",), ("old",), ("former",))
@@ -70,6 +72,9 @@ class Gazetteer:
             initials = "".join(word[0] for word in fold(place.name).split())
             self._initials.setdefault(initials, []).append(place)
         self._keys = sorted(self._by_key)
+        self._bags = {k: Counter(k) for k in self._keys}
+        self._words = {p.slug: frozenset(fold(p.name).split()) for p in self.places.values()}
+        self._memo: dict[str, Resolution] = {}
 
     # --- lookups -------------------------------------------------------------------------------------
     def unit_of(self, place: Place) -> Place:
@@ -95,7 +100,19 @@ class Gazetteer:
 
     # --- the resolver --------------------------------------------------------------------------------
     def resolve(self, query: str) -> Resolution:
-        """One place, a short list to choose from, or nothing (with suggestions)."""
+        """One place, a short list to choose from, or nothing (with suggestions).
+
+        Memoised: the places never change while the bot runs, and people ask for the same few names.
+        """
+        found = self._memo.get(query)
+        if found is None:
+            found = self.resolve_uncached(query)
+            if len(self._memo) >= MEMO_SIZE:
+                self._memo.clear()
+            self._memo[query] = found
+        return found
+
+    def resolve_uncached(self, query: str) -> Resolution:
         raw = query.strip()
         if raw in self.places:
             return Resolution(Status.FOUND, self.places[raw])
@@ -117,7 +134,7 @@ class Gazetteer:
                 return self._one_or_choices(prefixed)
             # Words of a name in any position: "giang" → An Giang, Hà Giang, Hậu Giang…
             wanted = set(words)
-            named = self._unique(p for p in self._by_key.values() if wanted <= set(fold(p.name).split()))
+            named = self._unique(p for p in self._by_key.values() if wanted <= self._words[p.slug])
             if named:
                 return self._one_or_choices(named)
         return self._fuzzy(key)
@@ -131,7 +148,12 @@ class Gazetteer:
     def _fuzzy(self, key: str) -> Resolution:
         limit = 1 if len(key) <= 5 else 2 if len(key) <= 10 else 3
         scored: dict[int, list[Place]] = {}
+        bag = Counter(key)
         for k in self._keys:
+            # Letters in one and not the other bound the edit distance from below: skip hopeless keys cheaply.
+            other = self._bags[k]
+            if max(sum((bag - other).values()), sum((other - bag).values())) > limit + 2:
+                continue
             dist = edit_distance(key, k, limit + 2)
             if dist <= limit + 2:
                 scored.setdefault(dist, []).append(self._by_key[k])

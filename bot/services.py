@@ -41,11 +41,6 @@ def notice_date(notice: Notice) -> str:
     return f"{notice.day:02d}/{notice.month:02d}/{notice.year}"
 
 
-def notice_sort_key(notice: Notice) -> tuple[int, int, int, int]:
-    """Newest last: year, month, day as known (unknown sorts first within its year), then insertion."""
-    return (notice.year, notice.month or 0, notice.day or 0, notice.id)
-
-
 def notice_reference(notice: Notice, lang: str = "vi") -> str:
     """One line that names a notice: issuer, number as known, date as known."""
     number = "No." if lang == "en" else "số"
@@ -70,13 +65,23 @@ class UnitView:
     unit: Place
     merged: tuple[Place, ...]  # former provinces with another name that went into it
     channels: tuple[ChannelView, ...]
-    notices: tuple[Notice, ...]  # the notices behind those channels, newest first
+    notices: tuple[Notice, ...]  # the newest MAX_SOURCES notices behind those channels, newest first
+    more_notices: int  # how many more notices stand behind them
     as_of: str | None
     card: CardSpec
 
     @property
     def card_key(self) -> str:
         return self.card.content_hash()
+
+
+@dataclass(frozen=True)
+class NoticePage:
+    unit: Place
+    notices: list[Notice]
+    channels: dict[int, Channel]  # the channels these notices announced, by id
+    page: int
+    pages: int
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,10 @@ class Verdict:
     view: ChannelView | None = None
     unit: Place | None = None
     successor: Channel | None = None
+
+
+MAX_SOURCES = 3  # sources named on a card; the rest are a /notice away
+NOTICES_PER_PAGE = 3
 
 
 class Registry:
@@ -123,22 +132,23 @@ class Registry:
     async def compose_view(self, unit: Place, channels: list[Channel]) -> UnitView:
         """A unit's view from a given list of active channels: the real one, or a preview of a change."""
         notice_ids = {c.notice_id for c in channels if c.notice_id}
-        notices = {n.id: n for n in await self.store.notices_by_ids(notice_ids)} if notice_ids else {}
+        newest = await self.store.notices_by_ids(notice_ids, limit=MAX_SOURCES) if notice_ids else []
+        by_id = {n.id: n for n in newest}
         views = tuple(
-            ChannelView(c, self.places.places[c.place_slug], notices.get(c.notice_id or 0)) for c in channels
+            ChannelView(c, self.places.places[c.place_slug], by_id.get(c.notice_id or 0)) for c in channels
         )
-        ordered_notices = tuple(sorted(notices.values(), key=notice_sort_key, reverse=True))
         as_of = max((c.verified_on for c in channels), default=None)
         merged = tuple(self.places.merged_members(unit))
-        spec = self._card_spec(unit, merged, views, ordered_notices, as_of)
-        return UnitView(unit, merged, views, ordered_notices, as_of, spec)
+        more = len(notice_ids) - len(newest)
+        spec = self._card_spec(unit, merged, views, tuple(newest), more, as_of)
+        return UnitView(unit, merged, views, tuple(newest), more, as_of, spec)
 
     def card_png(self, view: UnitView) -> bytes:
         """The unit's card, drawn once per content (CardCache)."""
         return self.cards.get(view.card)[1]
 
     def _card_spec(self, unit: Place, merged: tuple[Place, ...], views: tuple[ChannelView, ...],
-                   notices: tuple[Notice, ...], as_of: str | None) -> CardSpec:
+                   notices: tuple[Notice, ...], more: int, as_of: str | None) -> CardSpec:
         # The card travels alone (forwarded, printed): it names the unit, its sources and its date itself.
         subtitle = "Kênh thông tin chính thức · Official channels"
         if merged:
@@ -153,16 +163,21 @@ class Registry:
             for v in views
         )
         footer = tuple(f"Nguồn / Source: {notice_reference(n)}" for n in notices)
+        footer += (f"… và {more} văn bản khác / and {more} more",) if more else ()
         footer += (f"Cập nhật / As of: {format_date(as_of)}",) if as_of else ("Chưa có kênh nào được đăng ký.",)
         return CardSpec(unit.full_name, subtitle, entries, footer)
 
-    async def notices_of(self, place: Place) -> tuple[Place, list[Notice], dict[int, Channel]]:
-        """The unit's notices, newest first, with the channels they announced (any status)."""
+    async def notices_of(self, place: Place, page: int = 1) -> NoticePage:
+        """A page of the unit's notices, newest first, with the channels they announced (any status)."""
         unit = self.places.unit_of(place)
-        notices = await self.store.notices_of(self.scope(unit))
+        scope = self.scope(unit)
+        pages = max(1, -(-await self.store.count_notices_of(scope) // NOTICES_PER_PAGE))
+        page = min(max(page, 1), pages)
+        notices = await self.store.notices_of(scope, NOTICES_PER_PAGE, (page - 1) * NOTICES_PER_PAGE)
+        wanted = {c for n in notices for c in n.channel_ids}
         every_status = ("active", "superseded", "retired")
-        channels = {c.id: c for c in await self.store.channels_of(self.scope(unit), every_status)}
-        return unit, notices, channels
+        channels = {c.id: c for c in await self.store.channels_of(scope, every_status) if c.id in wanted}
+        return NoticePage(unit, notices, channels, page, pages)
 
     async def verify(self, text: str) -> Verdict:
         try:

@@ -301,25 +301,28 @@ class Store:
         await self._exec("UPDATE channels SET notice_id = NULL WHERE notice_id = ?", (notice_id,))
         return await self._exec("DELETE FROM notices WHERE id = ?", (notice_id,))
 
-    async def notices_of(self, place_slugs: Iterable[str]) -> list[Notice]:
+    async def notices_of(self, place_slugs: Iterable[str], limit: int = -1, offset: int = 0) -> list[Notice]:
+        """Notices of these places, newest first (by date as known), `limit` at a time."""
         slugs = list(place_slugs)
-        rows = await self._all(
-            "SELECT n.*, m.name AS m_name, m.address AS m_address, m.phone AS m_phone, m.emails AS m_emails, "
-            "(SELECT group_concat(channel_id) FROM notice_channels nc WHERE nc.notice_id = n.id) AS channel_ids "
-            f"FROM notices n LEFT JOIN managing_units m ON m.id = n.managing_unit_id "
-            f"WHERE n.place_slug IN ({_marks(slugs)}) "
-            "ORDER BY n.year DESC, COALESCE(n.month, 0) DESC, COALESCE(n.day, 0) DESC, n.id DESC",
-            slugs,
-        )
-        return [_notice(r) for r in rows]
+        return await self._notices(f"n.place_slug IN ({_marks(slugs)})", slugs, limit, offset)
 
-    async def notices_by_ids(self, ids: Iterable[int]) -> list[Notice]:
+    async def count_notices_of(self, place_slugs: Iterable[str]) -> int:
+        slugs = list(place_slugs)
+        row = await self._one(f"SELECT COUNT(*) FROM notices WHERE place_slug IN ({_marks(slugs)})", slugs)
+        return int(row[0]) if row else 0
+
+    async def notices_by_ids(self, ids: Iterable[int], limit: int = -1) -> list[Notice]:
+        """These notices, newest first; with `limit`, only the newest few."""
         wanted = list(ids)
+        return await self._notices(f"n.id IN ({_marks(wanted)})", wanted, limit, 0)
+
+    async def _notices(self, where: str, params: list[Any], limit: int, offset: int) -> list[Notice]:
         rows = await self._all(
             "SELECT n.*, m.name AS m_name, m.address AS m_address, m.phone AS m_phone, m.emails AS m_emails, "
             "(SELECT group_concat(channel_id) FROM notice_channels nc WHERE nc.notice_id = n.id) AS channel_ids "
-            f"FROM notices n LEFT JOIN managing_units m ON m.id = n.managing_unit_id WHERE n.id IN ({_marks(wanted)})",
-            wanted,
+            f"FROM notices n LEFT JOIN managing_units m ON m.id = n.managing_unit_id WHERE {where} "
+            "ORDER BY n.year DESC, COALESCE(n.month, 0) DESC, COALESCE(n.day, 0) DESC, n.id DESC LIMIT ? OFFSET ?",
+            [*params, limit, offset],
         )
         return [_notice(r) for r in rows]
 

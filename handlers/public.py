@@ -9,7 +9,15 @@ from bot.changes import Changes
 from bot.links import looks_like_url
 from bot.places import Place, Resolution, Status
 from bot.replies import Choice, Image, Reply, UrlButton, bold, italic
-from bot.services import ChannelView, UnitView, format_date, notice_date, notice_number, notice_reference
+from bot.services import (
+    NOTICES_PER_PAGE,
+    ChannelView,
+    UnitView,
+    format_date,
+    notice_date,
+    notice_number,
+    notice_reference,
+)
 from handlers.context import Context
 
 UNITS_PER_PAGE = 12
@@ -58,18 +66,25 @@ def units_menu(ctx: Context, page: int) -> Reply:
 
 
 async def notice(ctx: Context, args: str) -> Reply:
-    query = args.strip()
+    """/notice <unit> [page]: the unit's notices, newest first, a few per page."""
+    words = args.split()
+    page = int(words.pop()) if len(words) > 1 and words[-1].isdigit() else 1
+    query = " ".join(words)
     if not query:
         return Reply().add(ctx.t("ask_province_notice"))
     found = ctx.registry.resolve(query)
     if found.status is not Status.FOUND or found.place is None:
         return _not_one(ctx, found, query, "notice")
-    unit, notices, channels_by_id = await ctx.registry.notices_of(found.place)
+    listing = await ctx.registry.notices_of(found.place, page)
+    unit, notices, channels_by_id = listing.unit, listing.notices, listing.channels
     reply = Reply().add(bold(ctx.t("notice_title", name=unit.full_name)))
     _merger_lines(ctx, reply, found)
     if not notices:
         return reply.add(ctx.t("no_notices", name=unit.name))
-    for i, n in enumerate(notices, 1):
+    if listing.pages > 1:
+        reply.add(italic(ctx.t("page", page=listing.page, pages=listing.pages)))
+    first = (listing.page - 1) * NOTICES_PER_PAGE
+    for i, n in enumerate(notices, first + 1):
         reply.blank()
         day_note = ctx.t("day_unknown") if n.month and n.day is None else ""
         reply.add(bold(f"{i}. {n.issuer}"))
@@ -101,6 +116,10 @@ async def notice(ctx: Context, args: str) -> Reply:
         if n.recipients:
             reply.add(ctx.t("recipients", v="; ".join(n.recipients)))
     reply.choices = [Choice(ctx.t("see_channels"), "channels", unit.slug)]
+    if listing.page > 1:
+        reply.choices.append(Choice(ctx.t("prev"), "notice", f"{unit.slug} {listing.page - 1}"))
+    if listing.page < listing.pages:
+        reply.choices.append(Choice(ctx.t("next"), "notice", f"{unit.slug} {listing.page + 1}"))
     return reply
 
 
@@ -174,6 +193,8 @@ def channels_reply(ctx: Context, view: UnitView, found: Resolution | None = None
         reply.blank()
         for n in view.notices:
             reply.add(ctx.t("source", notice=notice_reference(n, ctx.lang)))
+        if view.more_notices:
+            reply.add(ctx.t("more_sources", count=view.more_notices))
     if view.as_of:
         reply.add(ctx.t("as_of", date=format_date(view.as_of)))
     reply.image = Image(view.card_key, f"{unit.slug}.png", lambda: ctx.registry.card_png(view))

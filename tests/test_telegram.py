@@ -314,3 +314,20 @@ async def test_webhook_mode_accepts_only_posts_with_the_secret(settings: Setting
             assert len(api.calls_to("sendPhoto")) == 1  # the refused post did nothing
         finally:
             await bot.app.updater.stop()
+
+
+async def test_notices_are_paged_newest_first(bot: Harness) -> None:
+    from bot.models import Notice
+
+    async with bot.registry.store.transaction():
+        for year in range(2020, 2024):
+            await bot.registry.store.insert_notice(Notice(
+                id=0, place_slug="old_soc_trang", issuer=f"UBND tỉnh Sóc Trăng {year}", number=None,
+                number_suffix=None, year=year, month=None, day=None, location=None, subject=f"V/v kênh {year}",
+                summary=None, signer=None, signer_title=None), None)
+    [first] = sent(await bot.send(message("/notice cần thơ")), "sendMessage")
+    text = first.params["text"]
+    assert "Trang 1/2" in text and text.index("11/2025") < text.index("UBND tỉnh Sóc Trăng 2023")
+    assert "notice|can_tho 2" in [b.get("callback_data") for b in buttons(first)]
+    [second] = sent(await bot.send(callback("notice|can_tho 2")), "sendMessage")
+    assert "Trang 2/2" in second.params["text"] and "UBND tỉnh Sóc Trăng 2020" in second.params["text"]
