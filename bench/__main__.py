@@ -104,8 +104,10 @@ def main() -> int:
     lines.append(row("CPU per 1000 `/channels`", (
         f"{cpu_per_1000:.2f} CPU s → one core serves {1000 / cpu_per_1000:.0f} updates/s, "
         f"{1000 / cpu_per_1000 / 30:.0f}× Telegram's ~30 msg/s per-bot ceiling"), "", None))
-    lines.append(row("card render, cold (draw + PNG), median of 200", f"{images['cold_ms']:.1f} ms "
+    lines.append(row("card render, cold (QR + draw + PNG), median of 200", f"{images['cold_ms']:.1f} ms "
                      f"({images['png_bytes'] / 1024:.0f} KiB)", "≤ 30 ms", images["cold_ms"] <= 30))
+    lines.append(row("card render, new card with known URLs (QR cached), median of 200",
+                     f"{images['known_urls_ms']:.1f} ms", "≤ 30 ms", images["known_urls_ms"] <= 30))
     lines.append(row("card render, cached, median of 200", f"{images['cached_ms'] * 1000:.0f} µs", "≤ 1 ms",
                      images["cached_ms"] <= 1))
     lines.append(row("bytes uploaded: first `/channels` / repeat", (
@@ -116,10 +118,10 @@ def main() -> int:
     lines.append(row("peak RSS of the bot during the bursts", f"{extra['rss_mb']:.0f} MB", "≤ 120 MB",
                      extra["rss_mb"] <= 120))
     resolve = f"{scale['resolve_p50_ms']:.3f} / {scale['resolve_p99_ms']:.3f} ms"
-    lines.append(row("resolver at scale, p50 / p99", resolve, "≤ 2 ms", scale["resolve_p99_ms"] <= 2))
+    lines.append(row("resolver at scale (uncached), p50 / p99", resolve, "≤ 2 ms", scale["resolve_p99_ms"] <= 2))
     lines.append(row("`/channels` lookup at scale (DB, uncached), p50 / p99",
                      f"{scale['lookup_cold_p50_ms']:.2f} / {scale['lookup_cold_p99_ms']:.2f} ms", "≤ 2 ms",
-                     scale["lookup_cold_p50_ms"] <= 2))
+                     scale["lookup_cold_p50_ms"] <= 2 and scale["lookup_cold_p99_ms"] <= 2))
     lines.append(row("`/channels` lookup at scale (cached), p50 / p99",
                      f"{scale['lookup_warm_p50_ms'] * 1000:.0f} / {scale['lookup_warm_p99_ms'] * 1000:.0f} µs",
                      "≤ 2 ms", scale["lookup_warm_p99_ms"] <= 2))
