@@ -122,6 +122,12 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 
+# In the order of Channel's fields.
+_CHANNEL_COLUMNS = (
+    "id, place_slug, platform, name, url, status, notice_id, verified_on, as_written, since, superseded_by"
+)
+
+
 def now_iso() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
@@ -225,23 +231,25 @@ class Store:
     # --- channels -------------------------------------------------------------------------------------
     async def channels_of(self, place_slugs: Iterable[str], statuses: Sequence[str] = ("active",)) -> list[Channel]:
         slugs = list(place_slugs)
-        rows = await self._all(
-            f"SELECT * FROM channels WHERE place_slug IN ({_marks(slugs)}) AND status IN ({_marks(statuses)}) "
-            "ORDER BY id",
-            [*slugs, *statuses],
-        )
-        return [_channel(r) for r in rows]
+        return await self._channels(f"place_slug IN ({_marks(slugs)}) AND status IN ({_marks(statuses)})",
+                                    [*slugs, *statuses])
 
     async def all_channels(self) -> list[Channel]:
-        return [_channel(r) for r in await self._all("SELECT * FROM channels ORDER BY id")]
+        return await self._channels("1", [])
 
     async def channel_by_url(self, url: str) -> Channel | None:
-        row = await self._one("SELECT * FROM channels WHERE url = ?", (url,))
-        return _channel(row) if row else None
+        found = await self._channels("url = ?", [url])
+        return found[0] if found else None
 
     async def channel_by_id(self, channel_id: int) -> Channel | None:
-        row = await self._one("SELECT * FROM channels WHERE id = ?", (channel_id,))
-        return _channel(row) if row else None
+        found = await self._channels("id = ?", [channel_id])
+        return found[0] if found else None
+
+    async def _channels(self, where: str, params: list[Any]) -> list[Channel]:
+        async with self._conn.execute(f"SELECT {_CHANNEL_COLUMNS} FROM channels WHERE {where} ORDER BY id",
+                                      params) as cur:
+            cur.row_factory = None  # plain tuples in Channel's field order: the hot path at scale
+            return [Channel(*row) for row in await cur.fetchall()]
 
     async def insert_channel(self, *, place_slug: str, platform: str, name: str, url: str, verified_on: str,
                              notice_id: int | None = None, as_written: str | None = None,
@@ -317,11 +325,14 @@ class Store:
         return await self._notices(f"n.id IN ({_marks(wanted)})", wanted, limit, 0)
 
     async def _notices(self, where: str, params: list[Any], limit: int, offset: int) -> list[Notice]:
+        # Page first, then join: the announced-channel list is gathered for the returned rows only.
+        newest = "n.year DESC, COALESCE(n.month, 0) DESC, COALESCE(n.day, 0) DESC, n.id DESC"
         rows = await self._all(
             "SELECT n.*, m.name AS m_name, m.address AS m_address, m.phone AS m_phone, m.emails AS m_emails, "
             "(SELECT group_concat(channel_id) FROM notice_channels nc WHERE nc.notice_id = n.id) AS channel_ids "
-            f"FROM notices n LEFT JOIN managing_units m ON m.id = n.managing_unit_id WHERE {where} "
-            "ORDER BY n.year DESC, COALESCE(n.month, 0) DESC, COALESCE(n.day, 0) DESC, n.id DESC LIMIT ? OFFSET ?",
+            f"FROM (SELECT n.id FROM notices n WHERE {where} ORDER BY {newest} LIMIT ? OFFSET ?) AS page "
+            f"JOIN notices n ON n.id = page.id LEFT JOIN managing_units m ON m.id = n.managing_unit_id "
+            f"ORDER BY {newest}",
             [*params, limit, offset],
         )
         return [_notice(r) for r in rows]
@@ -439,14 +450,6 @@ def _split_sql(script: str) -> list[str]:
 
 def _json_or_none(value: dict | None) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
-
-
-def _channel(r: sqlite3.Row) -> Channel:
-    return Channel(
-        id=r["id"], place_slug=r["place_slug"], platform=r["platform"], name=r["name"], url=r["url"],
-        status=r["status"], notice_id=r["notice_id"], verified_on=r["verified_on"], as_written=r["as_written"],
-        since=r["since"], superseded_by=r["superseded_by"],
-    )
 
 
 def _notice(r: sqlite3.Row) -> Notice:
