@@ -42,6 +42,7 @@ class Changes:
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
         self.store: Store = registry.store
+        self._touched: set[str] = set()  # places whose rows the change wrote: only their cards are redrawn
 
     # --- roles -----------------------------------------------------------------------------------------
     async def is_admin(self, user_id: int, super_admins: frozenset[int]) -> bool:
@@ -93,7 +94,7 @@ class Changes:
                 place_slug = await self._apply(kind, payload, actor_id, actor_name)
         except _Conflict as exc:
             return Result(Outcome.CONFLICT, detail=str(exc))
-        self.registry.changed()
+        self.registry.changed(*self._touched)
         return Result(Outcome.APPLIED, place_slug)
 
     # --- applying --------------------------------------------------------------------------------------
@@ -217,6 +218,7 @@ class Changes:
                      undoes: int | None = None) -> None:
         after = await self._snapshot(channel_ids, notice_ids)
         before = before or {"channels": [], "notices": []}
+        self._touched |= _places_in(before) | _places_in(after)
         await self.store.add_audit(actor_id=actor_id, actor_name=actor_name, action=action, place_slug=place_slug,
                                    entity="channel" if not notice_ids else "notice", entity_id=(notice_ids or
                                    channel_ids or [None])[0], before=before, after=after, undoes=undoes)
@@ -248,12 +250,16 @@ class Changes:
             await store.add_audit(actor_id=actor_id, actor_name=actor_name, action="undo", place_slug=entry.place_slug,
                                   entity=entry.entity, entity_id=entry.entity_id, before=after, after=restored,
                                   undoes=entry.id)
-        self.registry.changed()
+        self.registry.changed(*(_places_in(before) | _places_in(after)))
         return Result(Outcome.APPLIED, entry.place_slug, entry.action)
 
 
 class _Conflict(Exception):
     pass
+
+
+def _places_in(snapshot: dict[str, Any]) -> set[str]:
+    return {row["place_slug"] for key in ("channels", "notices") for row in snapshot.get(key, [])}
 
 
 def _channel_row(c: Channel) -> dict[str, Any]:

@@ -110,9 +110,15 @@ class Registry:
     def resolve(self, query: str) -> Resolution:
         return self.places.resolve(query)
 
-    def changed(self) -> None:
-        """Call after every write: cached unit views (and so cards) are rebuilt on next read."""
-        self._views.clear()
+    def changed(self, *place_slugs: str) -> None:
+        """Call after every write, naming the places written (none: everything may have changed).
+
+        Only the views of their units are dropped; each is rebuilt, with its card, on its next read.
+        """
+        if not place_slugs:
+            self._views.clear()
+        for slug in place_slugs:
+            self._views.pop(self.places.places[slug].unit_slug, None)
 
     def scope(self, unit: Place) -> list[str]:
         """The place slugs whose channels and notices a unit shows: itself and the provinces that went into it."""

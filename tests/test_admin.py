@@ -368,3 +368,15 @@ def test_console_admin_confirms_by_typing_yes(tmp_path: Path) -> None:
     first, second = out.split("Gõ yes để xác nhận", 2)[1:]
     assert "Đã hủy" in first and "CHƯA ĐĂNG KÝ" in first
     assert "Đã lưu" in second and "✅ CHÍNH THỨC — Thành phố Huế" in second
+
+
+async def test_a_change_redraws_only_the_cards_of_the_places_it_touched(registry: Registry) -> None:
+    places = registry.places.places
+    can_tho, vinh_long = await registry.unit_view(places["can_tho"]), await registry.unit_view(places["vinh_long"])
+    changes = Changes(registry)
+    token = await changes.propose(1, "add_channel", {"place_slug": "old_soc_trang", "platform": "facebook",
+                                                     "url": NEW_PAGE, "name": "Sóc Trăng"})
+    await changes.confirm(token, 1, "a")
+    assert await registry.unit_view(places["vinh_long"]) is vinh_long
+    fresh = await registry.unit_view(places["can_tho"])  # Sóc Trăng is part of Cần Thơ now
+    assert fresh is not can_tho and NEW_PAGE in [cv.channel.url for cv in fresh.channels]

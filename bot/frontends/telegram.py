@@ -154,7 +154,9 @@ def register_handlers(app: Application) -> None:
 async def _post_init(app: Application) -> None:
     """Open the registry, and set the bot's face: command menus per language and descriptions."""
     settings: Settings = app.bot_data["settings"]
-    app.bot_data["registry"] = await open_registry(settings)
+    registry = app.bot_data["registry"] = await open_registry(settings)
+    for unit in registry.places.units():  # build every unit's view now, not on someone's first /channels
+        await registry.unit_view(unit)
     bot = app.bot
     for lang, code in ((VI, None), (EN, "en")):
         commands = [BotCommand(name, _menu_description(name, lang)) for name in PUBLIC_MENU]
