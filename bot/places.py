@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import tomllib
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
@@ -72,7 +71,6 @@ class Gazetteer:
             initials = "".join(word[0] for word in fold(place.name).split())
             self._initials.setdefault(initials, []).append(place)
         self._keys = sorted(self._by_key)
-        self._bags = {k: Counter(k) for k in self._keys}
         self._words = {p.slug: frozenset(fold(p.name).split()) for p in self.places.values()}
         self._memo: dict[str, Resolution] = {}
 
@@ -146,25 +144,26 @@ class Gazetteer:
         return place
 
     def _fuzzy(self, key: str) -> Resolution:
+        """A small typo resolves; nothing that close: suggestions a little further off."""
         limit = 1 if len(key) <= 5 else 2 if len(key) <= 10 else 3
-        scored: dict[int, list[Place]] = {}
-        bag = Counter(key)
-        for k in self._keys:
-            # Letters in one and not the other bound the edit distance from below: skip hopeless keys cheaply.
-            other = self._bags[k]
-            if max(sum((bag - other).values()), sum((other - bag).values())) > limit + 2:
-                continue
-            dist = edit_distance(key, k, limit + 2)
-            if dist <= limit + 2:
-                scored.setdefault(dist, []).append(self._by_key[k])
-        close = [d for d in sorted(scored) if d <= limit]
+        close = self._within(key, limit)  # the tight limit lets the comparison give up early
         if close:
-            best = self._unique(scored[close[0]])
+            best = self._unique(close[min(close)])
             if len(best) == 1:
                 return Resolution(Status.FOUND, best[0], corrected=True)
             return Resolution(Status.CHOICES, choices=tuple(best[:8]))
-        near = self._unique(p for d in sorted(scored) for p in scored[d])
-        return Resolution(Status.NOT_FOUND, suggestions=tuple(near[:5]))
+        near = self._within(key, limit + 2)
+        return Resolution(Status.NOT_FOUND, suggestions=tuple(self._unique(
+            p for d in sorted(near) for p in near[d])[:5]))
+
+    def _within(self, key: str, limit: int) -> dict[int, list[Place]]:
+        """Places whose keys are at most `limit` edits from `key`, by distance."""
+        found: dict[int, list[Place]] = {}
+        for k in self._keys:
+            dist = edit_distance(key, k, limit)  # returns at once when the lengths alone are too far apart
+            if dist <= limit:
+                found.setdefault(dist, []).append(self._by_key[k])
+        return found
 
     def _one_or_choices(self, places: list[Place]) -> Resolution:
         if len(places) == 1:
