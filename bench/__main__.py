@@ -25,7 +25,8 @@ SCENARIOS = ("channels", "notice", "inline", "verify")
 def machine() -> str:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())
-    libs = ", ".join(f"{p} {version(p)}" for p in ("python-telegram-bot", "aiohttp", "aiosqlite", "Pillow", "qrcode", "httpx"))
+    packages = ("python-telegram-bot", "aiohttp", "aiosqlite", "Pillow", "qrcode", "httpx")
+    libs = ", ".join(f"{p} {version(p)}" for p in packages)
     return f"{os.cpu_count()} cores, {cpu}; Python {platform.python_version()}; {libs}"
 
 
