@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bot.changes import Changes, Outcome
 from bot.config import Settings
+from bot.i18n import EN, describe_refusal, describe_row
 from bot.runtime import open_registry
 from bot.transfer import channels_csv, export_registry, plan_import
 
@@ -35,12 +36,12 @@ async def import_(settings: Settings, file: str, *, apply: bool) -> int:
         plan = await plan_import(content, registry.store, registry.places)
         print(f"add {len(plan.added)}, change {len(plan.changed)}, unchanged {plan.unchanged}, "
               f"refused {len(plan.refused)}")
-        for line in plan.added:
-            print(f"+ {line}")
-        for line in plan.changed:
-            print(f"~ {line}")
-        for row, reason in plan.refused:
-            print(f"✗ {row}: {reason}")
+        for sign, rows in (("+", plan.added), ("~", plan.changed)):
+            for row in rows:
+                print(f"{sign} {describe_row(row.kind, row.number, EN)}: {row.text}")
+        for r in plan.refused:
+            reason = describe_refusal(r.code, r.detail, r.link_code, r.link_detail, EN)
+            print(f"✗ {describe_row(r.row.kind, r.row.number, EN)}: {reason}")
         if not apply or not plan.has_changes:
             print("dry run: nothing written" if not apply else "nothing to apply")
             return 1 if plan.refused else 0

@@ -218,6 +218,23 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "menu_admins": ("Danh sách quản trị viên", "List admins"),
     "menu_grant": ("Cấp quyền quản trị (cấp cao)", "Grant admin (super-admin)"),
     "menu_revoke": ("Thu hồi quyền quản trị (cấp cao)", "Revoke admin (super-admin)"),
+    "import_row_file": ("Tệp", "File"),
+    "import_row_notice": ("Văn bản #{n}", "Notice #{n}"),
+    "import_row_channel": ("Kênh #{n}", "Channel #{n}"),
+    "import_not_json": ("không phải tệp JSON hợp lệ", "not a valid JSON file"),
+    "import_bad_format": ("tệp phải có \"format\": \"{detail}\" (tạo bằng /export)", "the file must have \"format\": \"{detail}\" (made by /export)"),
+    "import_not_object": ("không phải một đối tượng JSON", "not a JSON object"),
+    "import_missing": ("thiếu trường {detail}", "missing field {detail}"),
+    "import_unknown_place": ("không có đơn vị “{detail}”", "no place “{detail}”"),
+    "import_bad_year": ("năm phải từ 1945 đến 2100", "year must be between 1945 and 2100"),
+    "import_bad_month": ("tháng phải từ 1 đến 12 hoặc null", "month must be 1-12 or null"),
+    "import_bad_day": ("ngày phải từ 1 đến 31 (kèm tháng) hoặc null", "day must be 1-31 (with a month) or null"),
+    "import_bad_link": ("đường dẫn {detail} bị từ chối", "link {detail} refused"),
+    "import_bad_name": ("tên phải có 1-200 ký tự in được", "name must be 1-200 printable characters"),
+    "import_bad_status": ("trạng thái phải là một trong: {detail}", "status must be one of: {detail}"),
+    "import_bad_notice_ref": ("notice_ref {detail} không trỏ tới văn bản nào trong tệp", "notice_ref {detail} names no notice in the file"),
+    "import_duplicate_url": ("đường dẫn {detail} lặp lại trong tệp", "URL {detail} appears twice in the file"),
+    "file_unreadable": ("Không đọc được tệp {path}.", "Cannot read the file {path}."),
     "confirm_console": ("Gõ yes để xác nhận, hoặc bất kỳ nội dung khác để hủy:", "Type yes to confirm, anything else to cancel:"),
 }
 
@@ -226,6 +243,16 @@ def t(key: str, lang: str, **kwargs: object) -> str:
     vi, en = _STRINGS[key]
     text = en if lang == EN else vi
     return text.format(**kwargs) if kwargs else text
+
+
+def describe_row(kind: str, number: int, lang: str) -> str:
+    return t(f"import_row_{kind}", lang, n=number)
+
+
+def describe_refusal(code: str, detail: str, link_code: str, link_detail: str, lang: str) -> str:
+    """An import row's refusal as a sentence; a refused link also says why, as /verify would."""
+    reason = t(f"import_{code}", lang, detail=detail)
+    return f"{reason}: {t(f'link_{link_code}', lang, detail=link_detail)}" if link_code else reason
 
 
 def has(key: str) -> bool:

@@ -51,60 +51,89 @@ def channels_csv(export: dict[str, Any]) -> bytes:
     return buf.getvalue().encode("utf-8-sig")  # with a BOM, so spreadsheet programs read Vietnamese right
 
 
+@dataclass(frozen=True)
+class Row:
+    """A row of an import file: its list ("notice", "channel"; "file" for the file itself) and 1-based number."""
+
+    kind: str
+    number: int
+    text: str = ""  # what it adds or changes (a subject, a URL)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a row is refused: `code` names the sentence (i18n "import_<code>"); a refused link also its reason."""
+
+    row: Row
+    code: str
+    detail: str = ""
+    link_code: str = ""
+    link_detail: str = ""
+
+
+class _Problem(ValueError):
+    def __init__(self, code: str, detail: object = "", link: LinkError | None = None) -> None:
+        super().__init__(code)
+        self.code, self.detail = code, str(detail)
+        self.link_code, self.link_detail = (link.code, link.detail) if link else ("", "")
+
+
 @dataclass
 class ImportPlan:
-    added: list[str] = field(default_factory=list)
-    changed: list[str] = field(default_factory=list)
+    added: list[Row] = field(default_factory=list)
+    changed: list[Row] = field(default_factory=list)
     unchanged: int = 0
-    refused: list[tuple[str, str]] = field(default_factory=list)  # (row, reason)
+    refused: list[Refusal] = field(default_factory=list)
     payload: dict[str, Any] = field(default_factory=lambda: {"notices": [], "channels": []})
 
     @property
     def has_changes(self) -> bool:
         return bool(self.added or self.changed)
 
+    def refuse(self, row: Row, problem: _Problem) -> None:
+        self.refused.append(Refusal(row, problem.code, problem.detail, problem.link_code, problem.link_detail))
+
 
 async def plan_import(raw: bytes, store: Store, places: Gazetteer) -> ImportPlan:
     """A dry run: what an import would add and change, and every refused row with its reason."""
     plan = ImportPlan()
+    file = Row("file", 0)
     try:
         data = json.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        plan.refused.append(("file", f"not JSON: {exc}"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        plan.refuse(file, _Problem("not_json"))
         return plan
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        plan.refused.append(("file", f"format must be {FORMAT}"))
+        plan.refuse(file, _Problem("bad_format", FORMAT))
         return plan
     refs: set[str] = set()
-    for i, n in enumerate(data.get("notices") or []):
-        label = f"notice #{i + 1}"
-        reason = _notice_problem(n, places)
-        if reason:
-            plan.refused.append((label, reason))
+    for i, n in enumerate(data.get("notices") or [], 1):
+        try:
+            _check_notice(n, places)
+        except _Problem as problem:
+            plan.refuse(Row("notice", i), problem)
             continue
         refs.add(str(n["ref"]))
         if n.get("key") and await store.notice_id_by_key(n["key"]) is not None:
             plan.unchanged += 1
         else:
-            plan.added.append(f"{label}: {nfc(n['subject'])[:80]}")
+            plan.added.append(Row("notice", i, nfc(n["subject"])[:80]))
         plan.payload["notices"].append({**n, "id": None})
     seen: set[str] = set()
-    for i, c in enumerate(data.get("channels") or []):
-        label = f"channel #{i + 1}"
+    for i, c in enumerate(data.get("channels") or [], 1):
         try:
             row = _channel_row(c, places, refs)
-        except ValueError as exc:
-            plan.refused.append((label, str(exc)))
-            continue
-        if row["url"] in seen:
-            plan.refused.append((label, f"duplicate URL {row['url']}"))
+            if row["url"] in seen:
+                raise _Problem("duplicate_url", row["url"])
+        except _Problem as problem:
+            plan.refuse(Row("channel", i), problem)
             continue
         seen.add(row["url"])
         current = await store.channel_by_url(row["url"])
         if current is None:
-            plan.added.append(f"{label}: {row['url']}")
+            plan.added.append(Row("channel", i, row["url"]))
         elif (current.name, current.place_slug, current.status) != (row["name"], row["place_slug"], row["status"]):
-            plan.changed.append(f"{label}: {row['url']}")
+            plan.changed.append(Row("channel", i, row["url"]))
         else:
             plan.unchanged += 1
             continue
@@ -112,47 +141,46 @@ async def plan_import(raw: bytes, store: Store, places: Gazetteer) -> ImportPlan
     return plan
 
 
-def _notice_problem(n: Any, places: Gazetteer) -> str | None:
+def _check_notice(n: Any, places: Gazetteer) -> None:
     if not isinstance(n, dict):
-        return "not an object"
+        raise _Problem("not_object")
     for key in ("ref", "place_slug", "issuer", "year", "subject"):
         if n.get(key) in (None, ""):
-            return f"missing {key}"
+            raise _Problem("missing", key)
     if n["place_slug"] not in places.places:
-        return f"unknown place {n['place_slug']}"
+        raise _Problem("unknown_place", n["place_slug"])
     if not isinstance(n["year"], int) or not 1945 <= n["year"] <= 2100:
-        return "year must be a number between 1945 and 2100"
+        raise _Problem("bad_year")
     if n.get("month") is not None and not (isinstance(n["month"], int) and 1 <= n["month"] <= 12):
-        return "month must be 1-12 or null"
+        raise _Problem("bad_month")
     if n.get("day") is not None and not (isinstance(n["day"], int) and 1 <= n["day"] <= 31 and n.get("month")):
-        return "day must be 1-31 (with a month) or null"
-    return None
+        raise _Problem("bad_day")
 
 
 def _channel_row(c: Any, places: Gazetteer, notice_refs: set[str]) -> dict[str, Any]:
     if not isinstance(c, dict):
-        raise ValueError("not an object")
+        raise _Problem("not_object")
     if c.get("place_slug") not in places.places:
-        raise ValueError(f"unknown place {c.get('place_slug')!r}")
+        raise _Problem("unknown_place", c.get("place_slug"))
     try:
         link = parse_link(str(c.get("url", "")))
     except LinkError as exc:
-        raise ValueError(f"refused link {c.get('url')!r}: {exc.code} {exc.detail}".strip()) from exc
+        raise _Problem("bad_link", str(c.get("url", ""))[:100], exc) from exc
     name = nfc(str(c.get("name") or "")).strip()
     if not name or len(name) > MAX_NAME or any(ord(ch) < 32 for ch in name):
-        raise ValueError("name must be 1-200 printable characters")
+        raise _Problem("bad_name")
     status = c.get("status", "active")
     if status not in STATUSES:
-        raise ValueError(f"status must be one of {', '.join(STATUSES)}")
+        raise _Problem("bad_status", ", ".join(STATUSES))
     ref = c.get("notice_ref")
     if ref is not None and str(ref) not in notice_refs:
-        raise ValueError(f"notice_ref {ref} names no notice in the file")
+        raise _Problem("bad_notice_ref", ref)
     successor = c.get("superseded_by_url")
     if successor:
         try:
             successor = parse_link(str(successor)).url
         except LinkError as exc:
-            raise ValueError(f"refused superseded_by_url: {exc.code}") from exc
+            raise _Problem("bad_link", str(successor)[:100], exc) from exc
     return {"place_slug": c["place_slug"], "platform": link.platform, "name": name, "url": link.url, "status": status,
             "notice_ref": ref, "verified_on": c.get("verified_on"), "as_written": c.get("as_written"),
             "since": c.get("since"), "superseded_by_url": successor}

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from bot.changes import Changes, Outcome, Result, today
+from bot.i18n import describe_refusal, describe_row
 from bot.links import Link, LinkError, parse_link
 from bot.models import Channel
 from bot.places import Place, Status
@@ -472,12 +473,12 @@ async def import_file(ctx: Context, content: bytes) -> Reply:
     plan = await plan_import(content, ctx.registry.store, ctx.registry.places)
     reply = Reply().add(bold(ctx.t("import_summary", added=len(plan.added), changed=len(plan.changed),
                                    unchanged=plan.unchanged, refused=len(plan.refused))))
-    for line in plan.added[:20]:
-        reply.add(f"+ {line}")
-    for line in plan.changed[:20]:
-        reply.add(f"~ {line}")
-    for row, reason in plan.refused[:30]:
-        reply.add(f"✗ {row}: {reason}")
+    for sign, rows in (("+", plan.added), ("~", plan.changed)):
+        for row in rows[:20]:
+            reply.add(f"{sign} {describe_row(row.kind, row.number, ctx.lang)}: {row.text}")
+    for r in plan.refused[:30]:
+        reason = describe_refusal(r.code, r.detail, r.link_code, r.link_detail, ctx.lang)
+        reply.add(f"✗ {describe_row(r.row.kind, r.row.number, ctx.lang)}: {reason}")
     if plan.has_changes:
         reply.confirm = Confirmation(await changes(ctx).propose(ctx.user_id, "import", plan.payload))
     else:

@@ -316,7 +316,9 @@ async def test_import_by_document_dry_run_then_confirm_in_one_go(bot: Harness) -
     before = await state(bot)
     calls = await bot.send(update)
     text = texts(calls)
-    assert "thêm 1" in text and "từ chối 2" in text and "atlantis" in text and "lookalike" in text
+    assert "thêm 1" in text and "từ chối 2" in text
+    assert "✗ Kênh #6: không có đơn vị “atlantis”" in text
+    assert "✗ Kênh #5: đường dẫn https://faceb00k.com/hanoi bị từ chối: Tên miền trông giống facebook.com" in text
     assert await state(bot) == before  # a dry run
     await bot.send(callback(confirm_data(calls), user=ADMIN))
     assert await bot.registry.store.channel_by_url("https://www.facebook.com/hanoi.portal") is not None

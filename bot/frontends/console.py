@@ -55,8 +55,8 @@ class Console:
         if name == "import" and args:
             try:
                 content = await asyncio.to_thread(_read, args)
-            except OSError as exc:
-                return [Reply().add(f"{args}: {exc.strerror}")]
+            except OSError:
+                return [Reply().add(t("file_unreadable", self.ctx.lang, path=args))]
             return [await admin.import_file(self.ctx, content)]
         handler = COMMANDS.get(name)
         if handler is None:
