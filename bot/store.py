@@ -138,6 +138,8 @@ class Store:
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
         self._write_lock = asyncio.Lock()
+        # file_ids are asked for on every card sent and every inline result: remember the ones we have seen.
+        self._media: dict[tuple[str, str], str] = {}
 
     @classmethod
     async def open(cls, path: Path | str, *, schema: int | None = None) -> Store:
@@ -395,9 +397,15 @@ class Store:
 
     # --- media cache ----------------------------------------------------------------------------------
     async def media_file_id(self, content_hash: str, platform: str) -> str | None:
+        known = self._media.get((content_hash, platform))
+        if known is not None:
+            return known
         row = await self._one("SELECT file_id FROM media_cache WHERE content_hash = ? AND platform = ?",
                               (content_hash, platform))
-        return str(row[0]) if row else None
+        if row is None:
+            return None
+        self._media[(content_hash, platform)] = str(row[0])
+        return str(row[0])
 
     async def remember_media(self, content_hash: str, platform: str, file_id: str) -> None:
         async with self.transaction():
@@ -406,6 +414,7 @@ class Store:
                 "ON CONFLICT (content_hash, platform) DO UPDATE SET file_id = excluded.file_id",
                 (content_hash, platform, file_id, now_iso()),
             )
+        self._media[(content_hash, platform)] = file_id
 
     # --- pending admin changes ------------------------------------------------------------------------
     async def add_pending(self, token: str, actor_id: int, kind: str, payload: dict) -> None:

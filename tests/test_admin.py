@@ -382,3 +382,40 @@ async def test_a_change_redraws_only_the_cards_of_the_places_it_touched(registry
     assert await registry.unit_view(places["vinh_long"]) is vinh_long
     fresh = await registry.unit_view(places["can_tho"])  # Sóc Trăng is part of Cần Thơ now
     assert fresh is not can_tho and NEW_PAGE in [cv.channel.url for cv in fresh.channels]
+
+
+async def test_edit_moves_a_channel_to_another_unit(bot: Harness) -> None:
+    url = "https://zalo.me/3460461954401350861"
+    preview = await bot.send(message(f"/editchannel {url} unit hà nội", user=ADMIN))
+    assert "Thành phố Hà Nội" in texts(preview)
+    await bot.send(callback(confirm_data(preview), user=ADMIN))
+    [hanoi] = sent(await bot.send(message("/channels hà nội")), "sendPhoto")
+    [can_tho] = sent(await bot.send(message("/channels cần thơ")), "sendPhoto")
+    assert url in hanoi.params["caption"] and url not in can_tho.params["caption"]
+    assert [e.action for e in await bot.registry.store.all_audit()] == ["edit_channel"]
+
+
+async def test_edit_changes_a_url_and_verify_follows(bot: Harness) -> None:
+    old = "https://www.facebook.com/congthongtincantho"
+    preview = await bot.send(message(f"/editchannel {old} url https://m.facebook.com/CanThoPortal/", user=ADMIN))
+    await bot.send(callback(confirm_data(preview), user=ADMIN))
+    assert "CHƯA ĐĂNG KÝ" in texts(await bot.send(message(f"/verify {old}")))
+    assert "✅ CHÍNH THỨC — Thành phố Cần Thơ" in texts(
+        await bot.send(message("/verify https://www.facebook.com/canthoportal")))
+
+
+async def test_retire_without_a_successor(bot: Harness) -> None:
+    url = "https://zalo.me/3460461954401350861"
+    preview = await bot.send(message(f"/retirechannel {url}", user=ADMIN))
+    await bot.send(callback(confirm_data(preview), user=ADMIN))
+    text = texts(await bot.send(message(f"/verify {url}", user=EN_USER)))
+    assert text.startswith("<b>⚠️ NO LONGER IN USE — retired") and "Replaced by" not in text
+    assert "đã ngừng sử dụng" in texts(await bot.send(message(f"/retirechannel {url}", user=ADMIN)))
+
+
+async def test_an_import_file_that_is_too_big_is_refused(bot: Harness) -> None:
+    update = message("", user=ADMIN)
+    del update["message"]["text"]
+    update["message"]["document"] = {"file_id": "BQADbig", "file_unique_id": "big", "file_name": "registry.json",
+                                     "file_size": 50 * 1024 * 1024}
+    assert "Tệp quá lớn" in texts(await bot.send(update))

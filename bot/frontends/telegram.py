@@ -293,8 +293,10 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             try:
                 await query.edit_message_text(to_html(reply.lines), reply_markup=keyboard(reply, ctx.lang))
             except BadRequest as exc:
-                if "not modified" not in exc.message:
-                    raise
+                if "not modified" in exc.message:
+                    return
+                # The menu message is gone (deleted, too old to edit): send the page as a new message.
+                await send_reply(context, query.message.chat.id, reply, ctx)
         return
     handler = COMMANDS.get(command)
     if handler is None or query.message is None:
