@@ -235,6 +235,18 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "import_bad_notice_ref": ("notice_ref {detail} không trỏ tới văn bản nào trong tệp", "notice_ref {detail} names no notice in the file"),
     "import_duplicate_url": ("đường dẫn {detail} lặp lại trong tệp", "URL {detail} appears twice in the file"),
     "file_unreadable": ("Không đọc được tệp {path}.", "Cannot read the file {path}."),
+    "action_add_channel": ("thêm kênh", "channel added"),
+    "action_edit_channel": ("sửa kênh", "channel edited"),
+    "action_retire_channel": ("ngừng kênh", "channel retired"),
+    "action_add_notice": ("thêm văn bản", "notice added"),
+    "action_import_channel": ("nhập kênh", "channel imported"),
+    "action_import_notice": ("nhập văn bản", "notice imported"),
+    "action_undo": ("hoàn tác", "undone"),
+    "field_name": ("tên", "name"),
+    "field_url": ("đường dẫn", "URL"),
+    "field_status": ("trạng thái", "status"),
+    "field_place_slug": ("đơn vị", "unit"),
+    "field_notice_id": ("văn bản nguồn", "source notice"),
     "confirm_console": ("Gõ yes để xác nhận, hoặc bất kỳ nội dung khác để hủy:", "Type yes to confirm, anything else to cancel:"),
 }
 

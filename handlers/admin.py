@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from bot.changes import Changes, Outcome, Result, today
-from bot.i18n import describe_refusal, describe_row
+from bot.i18n import describe_refusal, describe_row, has
 from bot.links import Link, LinkError, parse_link
 from bot.models import Channel
 from bot.places import Place, Status
@@ -414,8 +414,9 @@ async def history(ctx: Context, args: str) -> Reply:
     for e in entries:
         reply.blank()
         who = f"{e.actor_name or ''} ({e.actor_id})".strip()
-        reply.add(bold(f"#{e.id} {e.at.replace('T', ' ')[:16]} UTC — {e.action}"), f" — {who}")
-        for line in _diff(e.before or {}, e.after or {}):
+        action = ctx.t(f"action_{e.action}") if has(f"action_{e.action}") else e.action
+        reply.add(bold(f"#{e.id} {e.at.replace('T', ' ')[:16]} UTC — {action}"), f" — {who}")
+        for line in _diff(ctx, e.before or {}, e.after or {}):
             reply.add(line)
     nav = []
     if page > 1:
@@ -426,7 +427,7 @@ async def history(ctx: Context, args: str) -> Reply:
     return reply
 
 
-def _diff(before: dict, after: dict) -> list[str]:
+def _diff(ctx: Context, before: dict, after: dict) -> list[str]:
     """One line per changed row: "url: field before → after"."""
     lines = []
     old = {c["id"]: c for c in before.get("channels", [])}
@@ -437,7 +438,7 @@ def _diff(before: dict, after: dict) -> list[str]:
             continue
         for key in ("name", "url", "status", "place_slug", "notice_id"):
             if prev.get(key) != c.get(key):
-                lines.append(f"~ {prev['url']}: {key} {prev.get(key)} → {c.get(key)}")
+                lines.append(f"~ {prev['url']}: {ctx.t('field_' + key)} {prev.get(key)} → {c.get(key)}")
     for c in old.values():
         lines.append(f"− {c['url']}")
     before_notices = {n["id"] for n in before.get("notices", [])}

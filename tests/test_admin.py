@@ -267,7 +267,7 @@ async def test_history_is_paged_and_says_who_what_before_after(bot: Harness) -> 
         await changes.confirm(token, SUPER_ADMIN, "Quản trị")
     calls = await bot.send(message("/history can tho", user=ADMIN))
     text = texts(calls)
-    assert "Trang 1/2" in text and "add_channel" in text and "Quản trị (999)" in text
+    assert "Trang 1/2" in text and "thêm kênh" in text and "Quản trị (999)" in text
     assert "+ https://www.facebook.com/page9" in text and "page0" not in text
     page2 = await bot.send(callback("history|can_tho 2", user=ADMIN))
     assert "+ https://www.facebook.com/page0" in texts(page2)
@@ -419,3 +419,12 @@ async def test_an_import_file_that_is_too_big_is_refused(bot: Harness) -> None:
     update["message"]["document"] = {"file_id": "BQADbig", "file_unique_id": "big", "file_name": "registry.json",
                                      "file_size": 50 * 1024 * 1024}
     assert "Tệp quá lớn" in texts(await bot.send(update))
+
+
+async def test_history_says_before_and_after_in_the_users_language(bot: Harness) -> None:
+    url = "https://zalo.me/3460461954401350861"
+    preview = await bot.send(message(f"/editchannel {url} name Zalo mới", user=ADMIN))
+    await bot.send(callback(confirm_data(preview), user=ADMIN))
+    admin_en = {**ADMIN, "language_code": "en"}
+    text = texts(await bot.send(message("/history can tho", user=admin_en)))
+    assert "channel edited" in text and f"~ {url}: name Cổng TTĐT Cần Thơ → Zalo mới" in text
