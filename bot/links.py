@@ -106,14 +106,15 @@ def parse_link(text: str) -> Link:
         raise LinkError("backslash")
     if not raw.isascii():
         raise LinkError("non_ascii")
-    scheme_match = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*):", raw)
-    if scheme_match and not raw.lower().startswith(("http://", "https://")) and "//" in raw[:12]:
-        raise LinkError("not_https", scheme_match.group(1))
-    if raw.lower().startswith("http://"):
-        raise LinkError("not_https", "http")
-    if not raw.lower().startswith("https://"):
-        if scheme_match and not re.match(r"^[A-Za-z0-9.-]+:\d", raw):
-            raise LinkError("not_https", scheme_match.group(1))
+    # A scheme is letters then ":" not followed by a digit ("facebook.com:443/x" is a host and a port).
+    scheme_match = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*):(?!\d)", raw)
+    if scheme_match:
+        scheme = scheme_match.group(1).lower()
+        if scheme != "https":
+            raise LinkError("not_https", scheme)
+        if not raw[len(scheme) + 1 :].startswith("//"):
+            raise LinkError("malformed")
+    else:
         raw = "https://" + raw  # notices write "facebook.com/…": the scheme is implied, and only https is used
     try:
         parts = urlsplit(raw)
@@ -122,7 +123,7 @@ def parse_link(text: str) -> Link:
         raise LinkError("malformed") from exc
     if "@" in parts.netloc:
         raise LinkError("userinfo")
-    if port is not None:
+    if port not in (None, 443):  # 443 is https's own port: the same address without it
         raise LinkError("port")
     host = (parts.hostname or "").lower()
     if host.endswith("."):

@@ -14,8 +14,9 @@ from bot.text import compact, edit_distance, fold
 FORMER_PREFIX = "old_"
 MEMO_SIZE = 4096
 # Words people put around a province's name that say nothing about which one it is.
-_LEADING_WORDS = (("thanh", "pho"), ("tinh",), ("tp",), ("t", "p"), ("tx",), ("province",), ("city",), ("of",))
-_TRAILING_WORDS = (("province",), ("city",), ("cu",), ("old",), ("former",))
+_LEADING_WORDS = (("thanh", "pho"), ("tinh",), ("tp",), ("t", "p"), ("tx",), ("thu", "do"), ("province",), ("city",),
+                  ("of",))
+_TRAILING_WORDS = (("province",), ("city",), ("viet", "nam"), ("vietnam",), ("vn",), ("cu",), ("old",), ("former",))
 
 
 @dataclass(frozen=True)
