@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.models import Channel, ManagingUnit, Notice
@@ -24,6 +25,7 @@ class Outcome:
     NOT_YOURS = "not_yours"
     UNKNOWN = "unknown"
     CONFLICT = "conflict"  # the registry changed since the preview (URL taken, row edited…)
+    EXPIRED = "expired"  # confirmed too long after the preview
     NOTHING = "nothing"
 
 
@@ -39,6 +41,8 @@ def today() -> str:
 
 
 class Changes:
+    PENDING_TTL = timedelta(hours=24)
+
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
         self.store: Store = registry.store
@@ -85,7 +89,13 @@ class Changes:
         pending = await self.store.pending(token)
         if pending is None:
             return Result(Outcome.UNKNOWN)
-        owner, kind, payload, _state = pending
+        owner, kind, payload, _state, created_at = pending
+        if datetime.now(UTC) - datetime.fromisoformat(created_at) > self.PENDING_TTL and owner == actor_id:
+            # A preview from yesterday may no longer be what the registry would become: ask for a fresh one.
+            async with self.store.transaction():
+                if await self.store.close_pending(token, actor_id, "cancelled"):
+                    return Result(Outcome.EXPIRED)
+            return Result(Outcome.ALREADY)
         try:
             async with self.store.transaction():
                 if not await self.store.close_pending(token, actor_id, "done"):

@@ -173,6 +173,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
                         "This change was already handled. Nothing more was changed."),
     "outcome_not_yours": ("⛔ Chỉ người đề xuất mới xác nhận hoặc hủy được thay đổi này.",
                           "⛔ Only the admin who proposed this change can confirm or cancel it."),
+    "outcome_expired": ("Bản xem trước đã quá 24 giờ nên không được áp dụng. Hãy gửi lại lệnh để xem trước mới.",
+                        "This preview is more than 24 hours old and was not applied. Send the command again."),
     "outcome_unknown": ("Không tìm thấy thay đổi này.", "This change does not exist."),
     "outcome_conflict": ("Sổ đăng ký đã thay đổi kể từ khi xem trước ({detail}). Không có gì thay đổi; hãy thử lại.",
                          "The registry changed since the preview ({detail}). Nothing was changed; try again."),

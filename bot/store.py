@@ -424,9 +424,11 @@ class Store:
                 (token, actor_id, kind, json.dumps(payload, ensure_ascii=False), now_iso()),
             )
 
-    async def pending(self, token: str) -> tuple[int, str, dict, str] | None:
-        row = await self._one("SELECT actor_id, kind, payload, state FROM pending WHERE token = ?", (token,))
-        return (int(row[0]), row[1], json.loads(row[2]), row[3]) if row else None
+    async def pending(self, token: str) -> tuple[int, str, dict, str, str] | None:
+        """(actor_id, kind, payload, state, created_at) of a proposed change."""
+        row = await self._one("SELECT actor_id, kind, payload, state, created_at FROM pending WHERE token = ?",
+                              (token,))
+        return (int(row[0]), row[1], json.loads(row[2]), row[3], row[4]) if row else None
 
     async def close_pending(self, token: str, actor_id: int, state: str) -> bool:
         """Move an open change to done/cancelled (inside a transaction).

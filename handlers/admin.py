@@ -252,7 +252,8 @@ async def cancel_change(ctx: Context, token: str) -> Reply:
 
 async def _after(ctx: Context, result: Result) -> Reply:
     reply = Reply().add(bold(ctx.t(f"outcome_{result.outcome}", detail=result.detail)))
-    reply.settled = result.outcome in (Outcome.APPLIED, Outcome.CANCELLED, Outcome.ALREADY, Outcome.CONFLICT)
+    reply.settled = result.outcome in (Outcome.APPLIED, Outcome.CANCELLED, Outcome.ALREADY, Outcome.CONFLICT,
+                                       Outcome.EXPIRED)
     if result.outcome == Outcome.APPLIED and result.place_slug:
         view = await ctx.registry.unit_view(ctx.registry.places.places[result.place_slug])
         reply.extend(channels_reply(ctx, view))

@@ -428,3 +428,13 @@ async def test_history_says_before_and_after_in_the_users_language(bot: Harness)
     admin_en = {**ADMIN, "language_code": "en"}
     text = texts(await bot.send(message("/history can tho", user=admin_en)))
     assert "channel edited" in text and f"~ {url}: name Cổng TTĐT Cần Thơ → Zalo mới" in text
+
+
+async def test_a_confirm_long_after_the_preview_is_refused(bot: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import timedelta
+
+    preview = await bot.send(message(f"/addchannel cần thơ {NEW_PAGE}", user=ADMIN))
+    monkeypatch.setattr(Changes, "PENDING_TTL", timedelta(seconds=-1))  # as if a day had passed
+    before = await state(bot)
+    assert "quá 24 giờ" in texts(await bot.send(callback(confirm_data(preview), user=ADMIN)))
+    assert await state(bot) == before
