@@ -335,3 +335,21 @@ async def test_paging_a_menu_that_can_no_longer_be_edited_sends_the_page_anew(bo
     calls = await bot.send(callback("page|units|3", message_id=424242))
     [page] = sent(calls, "sendMessage")
     assert "Trang 3/3" in page.params["text"] and sent(calls, "answerCallbackQuery")
+
+
+async def test_a_rejected_token_is_reported_without_the_token(settings: Settings, api: FakeBotApi) -> None:
+    import asyncio
+    import os
+    import sys
+
+    from bot.config import ROOT
+
+    wrong = "999999:WRONG-token_zyxwvutsrqponmlkjihgfedcba"
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": wrong, "TELEGRAM_BASE_URL": api.base_url,
+           "BOT_DB_PATH": str(settings.db_path), "NO_PROXY": "127.0.0.1,localhost"}
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", cwd=ROOT, env=env,
+                                                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 1
+    logs = (out + err).decode()
+    assert "rejected TELEGRAM_BOT_TOKEN" in logs and wrong not in logs and "WRONG-token" not in logs

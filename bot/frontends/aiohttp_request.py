@@ -83,4 +83,5 @@ class AiohttpRequest(BaseRequest):
         except asyncio.CancelledError:
             raise
         except aiohttp.ClientError as exc:
-            raise NetworkError(f"aiohttp: {exc!r}") from exc
+            # The URL carries the bot's token: keep it out of the message (and so out of any log).
+            raise NetworkError(f"aiohttp {type(exc).__name__}: {str(exc).replace(url, '<Bot API URL>')}") from exc
