@@ -33,6 +33,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
                    "/admins, /grant, /revoke"),
     "unknown_command": ("Tôi không hiểu lệnh {cmd}. Gõ /help để xem các lệnh.",
                         "I don't know the command {cmd}. Type /help to see the commands."),
+    "unsupported_message": ("Tôi chỉ đọc được tin nhắn chữ: tên tỉnh, đường dẫn, hoặc lệnh. Gõ /help để xem cách dùng.",
+                            "I read text only: a province name, a link, or a command. Type /help to see how."),
     "error": ("Xin lỗi, đã có lỗi khi xử lý yêu cầu. Vui lòng thử lại sau.",
               "Sorry, something went wrong. Please try again later."),
     "ask_province": ("Bạn muốn xem tỉnh, thành phố nào? Chọn bên dưới hoặc gõ /channels <tên tỉnh>.",

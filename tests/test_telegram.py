@@ -353,3 +353,12 @@ async def test_a_rejected_token_is_reported_without_the_token(settings: Settings
     assert proc.returncode == 1
     logs = (out + err).decode()
     assert "rejected TELEGRAM_BOT_TOKEN" in logs and wrong not in logs and "WRONG-token" not in logs
+
+
+async def test_a_sticker_in_private_gets_a_hint_not_silence(bot: Harness) -> None:
+    update = message("", user=EN_USER)
+    del update["message"]["text"]
+    update["message"]["sticker"] = {"file_id": "CAAC", "file_unique_id": "u", "type": "regular", "width": 512,
+                                    "height": 512, "is_animated": False, "is_video": False}
+    [hint] = sent(await bot.send(update), "sendMessage")
+    assert hint.params["text"].startswith("I read text only")

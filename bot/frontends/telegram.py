@@ -146,6 +146,8 @@ def register_handlers(app: Application) -> None:
     app.add_handler(MessageHandler(filters.Document.ALL & filters.ChatType.PRIVATE, on_document))
     app.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, on_unknown_command))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, on_text))
+    # Stickers, photos, voice… in a private chat: say what the bot understands rather than stay silent.
+    app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE, on_other))
     app.add_handler(CallbackQueryHandler(on_callback))
     app.add_handler(InlineQueryHandler(on_inline))
     app.add_error_handler(on_error)
@@ -276,6 +278,14 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     ctx = _context(update, context)
     await send_reply(context, message.chat_id, await route_text(ctx, message.text), ctx)
+
+
+async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    if message is None:
+        return
+    ctx = _context(update, context)
+    await send_reply(context, message.chat_id, Reply().add(ctx.t("unsupported_message")), ctx)
 
 
 async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
