@@ -221,7 +221,7 @@ class Changes:
     async def _snapshot(self, channel_ids: list[int], notice_ids: list[int]) -> dict[str, Any]:
         channels = [c for c in [await self.store.channel_by_id(i) for i in channel_ids] if c]
         notices = await self.store.notices_by_ids(notice_ids) if notice_ids else []
-        return {"channels": [_channel_row(c) for c in channels], "notices": [asdict(n) for n in notices]}
+        return {"channels": [asdict(c) for c in channels], "notices": [asdict(n) for n in notices]}
 
     async def _audit(self, actor_id: int, actor_name: str | None, action: str, place_slug: str | None,
                      before: dict[str, Any], channel_ids: list[int], notice_ids: list[int],
@@ -270,10 +270,6 @@ class _Conflict(Exception):
 
 def _places_in(snapshot: dict[str, Any]) -> set[str]:
     return {row["place_slug"] for key in ("channels", "notices") for row in snapshot.get(key, [])}
-
-
-def _channel_row(c: Channel) -> dict[str, Any]:
-    return asdict(c)
 
 
 def _without_times(snapshot: dict[str, Any]) -> dict[str, Any]:

@@ -71,10 +71,6 @@ class Link:
     platform: str
     url: str  # canonical
 
-    @property
-    def label(self) -> str:
-        return PLATFORM_LABELS[self.platform]
-
 
 class LinkError(ValueError):
     """A URL we refuse. `code` names the reason (i18n key), `detail` fills it in (e.g. the imitated host)."""

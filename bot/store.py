@@ -304,9 +304,6 @@ class Store:
         await self._exec("INSERT OR IGNORE INTO notice_channels (notice_id, channel_id) VALUES (?,?)",
                          (notice_id, channel_id))
 
-    async def unlink_notice_channel(self, notice_id: int, channel_id: int) -> None:
-        await self._exec("DELETE FROM notice_channels WHERE notice_id = ? AND channel_id = ?", (notice_id, channel_id))
-
     async def delete_notice(self, notice_id: int) -> int:
         await self._exec("UPDATE channels SET notice_id = NULL WHERE notice_id = ?", (notice_id,))
         return await self._exec("DELETE FROM notices WHERE id = ?", (notice_id,))

@@ -164,10 +164,6 @@ async def text(ctx: Context, message: str) -> Reply:
     return _not_one(ctx, found, message, "channels")
 
 
-async def card_for(ctx: Context, place: Place) -> Reply:
-    return await _card(ctx, Resolution(Status.FOUND, place), place.name)
-
-
 # --- building blocks ---------------------------------------------------------------------------------
 async def _card(ctx: Context, found: Resolution, query: str) -> Reply:
     if found.status is not Status.FOUND or found.place is None:

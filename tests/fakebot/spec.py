@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from functools import cache
 from html.parser import HTMLParser
 from pathlib import Path
@@ -120,10 +121,15 @@ def _subtype_candidates(type_name: str, value: dict[str, Any]) -> list[str]:
 
 def check_value(value: Any, types: list[str], where: str) -> None:
     """Raise ApiError unless `value` fits one of the spec's `types` for the field at `where`."""
+    _any_fits([lambda t=t: _check_one(value, t, where) for t in types])
+
+
+def _any_fits(checks: list[Callable[[], None]]) -> None:
+    """Pass if one alternative of a union passes; else raise the first alternative's error."""
     errors = []
-    for type_name in types:
+    for check in checks:
         try:
-            _check_one(value, type_name, where)
+            check()
             return
         except ApiError as exc:
             errors.append(exc)
@@ -159,14 +165,7 @@ def _check_one(value: Any, type_name: str, where: str) -> None:
         return
     if not isinstance(value, dict):
         raise _bad(f"{where}: expected an object {type_name}")
-    errors = []
-    for candidate in _subtype_candidates(type_name, value):
-        try:
-            _check_object(value, candidate, where)
-            return
-        except ApiError as exc:
-            errors.append(exc)
-    raise errors[0]
+    _any_fits([lambda c=c: _check_object(value, c, where) for c in _subtype_candidates(type_name, value)])
 
 
 def _check_object(value: dict[str, Any], type_name: str, where: str) -> None:
