@@ -127,6 +127,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
                           "{detail} is not a supported platform (Facebook, Zalo, YouTube, TikTok, .gov.vn portals)."),
     "link_no_page": ("Đường dẫn {detail} này không trỏ tới một trang/tài khoản cụ thể.",
                      "This {detail} link does not point to a specific page or account."),
+    "link_platform_service": ("Đây là địa chỉ dịch vụ của {detail} (liên kết rút gọn, chuyển hướng, ứng dụng), không phải một trang. Hãy mở nó và gửi địa chỉ của chính trang đó.",
+                              "This is a {detail} service address (a short link, redirect or app), not a page. Open it and send the page's own address."),
     "link_bad_path": ("Đường dẫn chứa ký tự hoặc đoạn không hợp lệ.", "The link's path has invalid characters or parts."),
     # --- admin ---
     "not_admin": ("⛔ Lệnh này chỉ dành cho quản trị viên. Không có gì thay đổi.",
