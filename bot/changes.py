@@ -9,9 +9,10 @@ every row it touched; /undo restores the "before" snapshot, refusing if someone 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from bot.models import Channel, ManagingUnit, Notice
 from bot.services import Registry
@@ -54,7 +55,7 @@ class Changes:
 
     async def grant(self, actor_id: int, actor_name: str | None, user_id: int, name: str | None) -> bool:
         async with self.store.transaction():
-            added = await self.store.add_admin(user_id, name, actor_id) > 0
+            added = await self.store.add_admin(user_id, name, actor_id)
             if added:
                 await self.store.add_audit(actor_id=actor_id, actor_name=actor_name, action="grant", place_slug=None,
                                            entity="admin", entity_id=user_id, before=None,
@@ -109,65 +110,91 @@ class Changes:
 
     # --- applying --------------------------------------------------------------------------------------
     async def _apply(self, kind: str, p: dict[str, Any], actor_id: int, actor_name: str | None) -> str | None:
-        store = self.store
-        if kind == "add_channel":
-            await self._require_free_url(p["url"])
-            channel_id = await store.insert_channel(place_slug=p["place_slug"], platform=p["platform"], name=p["name"],
-                                                    url=p["url"], verified_on=today(), notice_id=p.get("notice_id"))
-            await self._audit(actor_id, actor_name, kind, p["place_slug"], {}, [channel_id], [])
-            return p["place_slug"]
-        if kind == "edit_channel":
-            channel = await self._channel(p["channel_id"])
-            before = await self._snapshot([channel.id], [])
-            fields = dict(p["fields"])
-            if "url" in fields:
-                await self._require_free_url(fields["url"])
-            await store.update_channel(channel.id, **fields, verified_on=today())
-            await self._audit(actor_id, actor_name, kind, fields.get("place_slug", channel.place_slug), before,
-                              [channel.id], [])
-            return channel.place_slug
-        if kind == "retire_channel":
-            channel = await self._channel(p["channel_id"])
-            if channel.status != "active":
-                raise _Conflict(channel.url)
-            before = await self._snapshot([channel.id], [])
-            touched = [channel.id]
-            successor_id = None
-            if p.get("successor_url"):
-                existing = await store.channel_by_url(p["successor_url"])
-                if existing is not None:
-                    successor_id = existing.id
-                else:
-                    successor_id = await store.insert_channel(
-                        place_slug=channel.place_slug, platform=p["successor_platform"], name=channel.name,
-                        url=p["successor_url"], verified_on=today())
-                touched.append(successor_id)
-            await store.update_channel(channel.id, status="superseded" if successor_id else "retired",
-                                       superseded_by=successor_id)
-            await self._audit(actor_id, actor_name, kind, channel.place_slug, before, touched, [])
-            return channel.place_slug
-        if kind == "add_notice":
-            notice_id = await self._insert_notice(p)
-            for channel_id in p["channel_ids"]:
-                await store.link_notice_channel(notice_id, channel_id)
-            before = await self._snapshot(p["channel_ids"], [])
-            for channel_id in p["channel_ids"]:  # the newest notice is the channel's source from now on
-                await store.update_channel(channel_id, notice_id=notice_id, verified_on=today())
-            await self._audit(actor_id, actor_name, kind, p["place_slug"], before, p["channel_ids"], [notice_id])
-            return p["place_slug"]
-        if kind == "import":
-            return await self._apply_import(p, actor_id, actor_name)
-        raise ValueError(f"unknown change kind {kind}")
+        """Apply one change inside the caller's transaction; one audit row records every row it touched."""
+        applier = self._APPLIERS.get(kind)
+        if applier is None:
+            raise ValueError(f"unknown change kind {kind}")
+        work = _Touched(self.store)
+        place_slug = await applier(self, work, p)
+        before, after = work.before(), await work.after()
+        self._touched |= _places_in(before) | _places_in(after)
+        notice_ids = [n["id"] for n in after["notices"]]
+        channel_ids = [c["id"] for c in after["channels"]]
+        await self.store.add_audit(actor_id=actor_id, actor_name=actor_name, action=kind, place_slug=place_slug,
+                                   entity="notice" if notice_ids else "channel",
+                                   entity_id=(notice_ids or channel_ids or [None])[0], before=before, after=after)
+        return place_slug
 
-    async def _apply_import(self, p: dict[str, Any], actor_id: int, actor_name: str | None) -> None:
+    async def _add_channel(self, work: _Touched, p: dict[str, Any]) -> str:
+        await self._require_free_url(p["url"])
+        channel_id = await self.store.insert_channel(
+            place_slug=p["place_slug"], platform=p["platform"], name=p["name"], url=p["url"], verified_on=today(),
+            notice_id=p.get("notice_id"))
+        work.created_channel(channel_id)
+        return str(p["place_slug"])
+
+    async def _edit_channel(self, work: _Touched, p: dict[str, Any]) -> str:
+        channel = await work.channel(p["channel_id"])
+        fields = dict(p["fields"])
+        if "url" in fields:
+            await self._require_free_url(fields["url"])
+        if "place_slug" in fields and channel.superseded_by is not None:
+            raise _Conflict(channel.url)  # its successor stays in its unit: retire or re-point that first
+        await self.store.update_channel(channel.id, **fields, verified_on=today())
+        return str(fields.get("place_slug", channel.place_slug))
+
+    async def _retire_channel(self, work: _Touched, p: dict[str, Any]) -> str:
+        channel = await work.channel(p["channel_id"])
+        if channel.status != "active":
+            raise _Conflict(channel.url)
+        successor_id = None
+        if p.get("successor_url"):
+            existing = await self.store.channel_by_url(p["successor_url"])
+            if existing is None:
+                successor_id = await self.store.insert_channel(
+                    place_slug=channel.place_slug, platform=p["successor_platform"], name=channel.name,
+                    url=p["successor_url"], verified_on=today())
+                work.created_channel(successor_id)
+            else:
+                # An existing successor is read, not written: it is part of what undo must find unchanged.
+                successor = await work.channel(existing.id)
+                if problem := self.successor_problem(channel, successor):
+                    raise _Conflict(problem)
+                successor_id = successor.id
+        await self.store.update_channel(channel.id, status="superseded" if successor_id else "retired",
+                                        superseded_by=successor_id)
+        return channel.place_slug
+
+    def successor_problem(self, channel: Channel, successor: Channel) -> str | None:
+        """Why `successor` cannot replace `channel` (another unit, not active, itself), or None."""
+        places = self.registry.places
+        if successor.id == channel.id:
+            return successor.url
+        if places.unit_of(places.places[successor.place_slug]) != places.unit_of(places.places[channel.place_slug]):
+            return successor.url
+        if successor.status != "active":
+            return successor.url
+        return None
+
+    async def _add_notice(self, work: _Touched, p: dict[str, Any]) -> str:
+        notice_id = await self._insert_notice(p)
+        work.created_notice(notice_id)
+        for channel_id in p["channel_ids"]:
+            await work.channel(channel_id)
+            await self.store.link_notice_channel(notice_id, channel_id)
+            # The newest notice is the channel's source from now on.
+            await self.store.update_channel(channel_id, notice_id=notice_id, verified_on=today())
+        return str(p["place_slug"])
+
+    async def _apply_import(self, work: _Touched, p: dict[str, Any]) -> str | None:
         store = self.store
         notice_ids: dict[str, int] = {}
         for n in p["notices"]:
             existing = await store.notice_id_by_key(n["key"]) if n.get("key") else None
-            notice_ids[str(n["ref"])] = existing or await self._insert_notice(n)
             if existing is None:
-                await self._audit(actor_id, actor_name, "import_notice", n["place_slug"], {}, [],
-                                  [notice_ids[str(n["ref"])]])
+                existing = await self._insert_notice(n)
+                work.created_notice(existing)
+            notice_ids[str(n["ref"])] = existing
         for c in p["channels"]:
             notice_id = notice_ids.get(str(c.get("notice_ref"))) if c.get("notice_ref") is not None else None
             current = await store.channel_by_url(c["url"])
@@ -176,21 +203,33 @@ class Changes:
                     place_slug=c["place_slug"], platform=c["platform"], name=c["name"], url=c["url"],
                     verified_on=c.get("verified_on") or today(), notice_id=notice_id, status=c.get("status", "active"),
                     as_written=c.get("as_written"), since=c.get("since"))
-                await self._audit(actor_id, actor_name, "import_channel", c["place_slug"], {}, [channel_id], [])
+                work.created_channel(channel_id)
             else:
-                before = await self._snapshot([current.id], [])
+                await work.channel(current.id)
+                channel_id = current.id
                 await store.update_channel(current.id, name=c["name"], place_slug=c["place_slug"],
                                            status=c.get("status", "active"), notice_id=notice_id or current.notice_id)
-                await self._audit(actor_id, actor_name, "import_channel", c["place_slug"], before, [current.id], [])
             if notice_id:
-                await store.link_notice_channel(notice_id, current.id if current else channel_id)
+                await work.notice(notice_id)
+                await store.link_notice_channel(notice_id, channel_id)
         for c in p["channels"]:  # successors may come later in the file than what they replace
             if c.get("superseded_by_url"):
                 successor = await store.channel_by_url(c["superseded_by_url"])
                 own = await store.channel_by_url(c["url"])
                 if successor and own:
+                    await work.channel(successor.id)
+                    if problem := self.successor_problem(own, successor) if own.status == "active" else None:
+                        raise _Conflict(problem)
                     await store.update_channel(own.id, superseded_by=successor.id)
         return None
+
+    _APPLIERS: ClassVar[dict[str, Callable[..., Awaitable[str | None]]]] = {
+        "add_channel": _add_channel,
+        "edit_channel": _edit_channel,
+        "retire_channel": _retire_channel,
+        "add_notice": _add_notice,
+        "import": _apply_import,
+    }
 
     async def _insert_notice(self, n: dict[str, Any]) -> int:
         unit_id = None
@@ -207,61 +246,107 @@ class Changes:
         )
         return await self.store.insert_notice(notice, unit_id)
 
-    async def _channel(self, channel_id: int) -> Channel:
-        channel = await self.store.channel_by_id(channel_id)
-        if channel is None:
-            raise _Conflict(str(channel_id))
-        return channel
-
     async def _require_free_url(self, url: str) -> None:
         if await self.store.channel_by_url(url) is not None:
             raise _Conflict(url)
 
-    # --- audit and undo --------------------------------------------------------------------------------
-    async def _snapshot(self, channel_ids: list[int], notice_ids: list[int]) -> dict[str, Any]:
-        channels = [c for c in [await self.store.channel_by_id(i) for i in channel_ids] if c]
-        notices = await self.store.notices_by_ids(notice_ids) if notice_ids else []
-        return {"channels": [asdict(c) for c in channels], "notices": [asdict(n) for n in notices]}
-
-    async def _audit(self, actor_id: int, actor_name: str | None, action: str, place_slug: str | None,
-                     before: dict[str, Any], channel_ids: list[int], notice_ids: list[int],
-                     undoes: int | None = None) -> None:
-        after = await self._snapshot(channel_ids, notice_ids)
-        before = before or {"channels": [], "notices": []}
-        self._touched |= _places_in(before) | _places_in(after)
-        await self.store.add_audit(actor_id=actor_id, actor_name=actor_name, action=action, place_slug=place_slug,
-                                   entity="channel" if not notice_ids else "notice", entity_id=(notice_ids or
-                                   channel_ids or [None])[0], before=before, after=after, undoes=undoes)
-
+    # --- undo ------------------------------------------------------------------------------------------
     async def undo(self, actor_id: int, actor_name: str | None) -> Result:
-        """Restore the state before the caller's own last change, if nobody changed those rows since."""
+        """Restore every row the caller's own last change touched, if none of them changed since.
+
+        Rows the change created are deleted, rows it read or wrote get their earlier values back, links between
+        notices and channels included. Anything else that points at those rows (a later change's successor, a
+        later notice) makes the foreign-key check fail, and the undo is refused as a conflict: nothing that
+        someone else acknowledged is ever lost to an undo.
+        """
         entry = await self.store.last_undoable(actor_id)
         if entry is None or entry.before is None or entry.after is None:
             return Result(Outcome.NOTHING)
         store = self.store
         before, after = entry.before, entry.after
-        async with store.transaction():
-            await store.defer_foreign_keys()
-            current = await self._snapshot([c["id"] for c in after["channels"]], [n["id"] for n in after["notices"]])
-            if _without_times(current) != _without_times(after):
-                return Result(Outcome.CONFLICT, entry.place_slug)
-            before_channels = {c["id"]: c for c in before["channels"]}
-            for c in after["channels"]:
-                if c["id"] not in before_channels:
-                    await store.delete_channel(c["id"])
-            for n in after["notices"]:
-                if n["id"] not in {b["id"] for b in before["notices"]}:
-                    await store.delete_notice(n["id"])
-            for c in before["channels"]:
-                fields = {k: v for k, v in c.items() if k != "id"}
-                if await store.update_channel(c["id"], **fields) == 0:
-                    await store.insert_channel(channel_id=c["id"], **fields)
-            restored = await self._snapshot([c["id"] for c in before["channels"]], [])
-            await store.add_audit(actor_id=actor_id, actor_name=actor_name, action="undo", place_slug=entry.place_slug,
-                                  entity=entry.entity, entity_id=entry.entity_id, before=after, after=restored,
-                                  undoes=entry.id)
+        try:
+            async with store.transaction():
+                await store.defer_foreign_keys()
+                current = await _snapshot(store, [c["id"] for c in after["channels"]],
+                                          [n["id"] for n in after["notices"]])
+                if _comparable(current) != _comparable(after):
+                    raise _Conflict(entry.place_slug or "")
+                for c in before["channels"]:
+                    fields = {k: v for k, v in c.items() if k in _CHANNEL_FIELDS}
+                    await store.update_channel(c["id"], **fields)
+                for n in before["notices"]:
+                    await store.set_notice_channels(n["id"], n.get("channel_ids") or [])
+                kept_channels = {c["id"] for c in before["channels"]}
+                kept_notices = {n["id"] for n in before["notices"]}
+                for c in after["channels"]:
+                    if c["id"] not in kept_channels:
+                        await store.delete_channel(c["id"])
+                for n in after["notices"]:
+                    if n["id"] not in kept_notices:
+                        await store.delete_notice(n["id"])
+                if await store.foreign_key_violations():
+                    raise _Conflict(entry.place_slug or "")
+                restored = await _snapshot(store, list(kept_channels), list(kept_notices))
+                await store.add_audit(actor_id=actor_id, actor_name=actor_name, action="undo",
+                                      place_slug=entry.place_slug, entity=entry.entity, entity_id=entry.entity_id,
+                                      before=after, after=restored, undoes=entry.id)
+        except _Conflict:
+            return Result(Outcome.CONFLICT, entry.place_slug)
         self.registry.changed(*(_places_in(before) | _places_in(after)))
         return Result(Outcome.APPLIED, entry.place_slug, entry.action)
+
+
+class _Touched:
+    """The rows one change touches, each with its state before the change first touched it (None: created)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._channels: dict[int, dict[str, Any] | None] = {}
+        self._notices: dict[int, dict[str, Any] | None] = {}
+
+    async def channel(self, channel_id: int) -> Channel:
+        """Read a channel the change will read or write, remembering how it was."""
+        channel = await self.store.channel_by_id(channel_id)
+        if channel is None:
+            raise _Conflict(str(channel_id))
+        self._channels.setdefault(channel_id, asdict(channel))
+        return channel
+
+    async def notice(self, notice_id: int) -> None:
+        if notice_id not in self._notices:
+            found = await self.store.notices_by_ids([notice_id])
+            if not found:
+                raise _Conflict(str(notice_id))
+            self._notices[notice_id] = asdict(found[0])
+
+    def created_channel(self, channel_id: int) -> None:
+        self._channels.setdefault(channel_id, None)
+
+    def created_notice(self, notice_id: int) -> None:
+        self._notices.setdefault(notice_id, None)
+
+    def before(self) -> dict[str, Any]:
+        return {"channels": [row for row in self._channels.values() if row is not None],
+                "notices": [row for row in self._notices.values() if row is not None]}
+
+    async def after(self) -> dict[str, Any]:
+        return await _snapshot(self.store, list(self._channels), list(self._notices))
+
+
+async def _snapshot(store: Store, channel_ids: list[int], notice_ids: list[int]) -> dict[str, Any]:
+    channels = [c for c in [await store.channel_by_id(i) for i in channel_ids] if c]
+    notices = await store.notices_by_ids(notice_ids) if notice_ids else []
+    return {"channels": [asdict(c) for c in channels], "notices": [asdict(n) for n in notices]}
+
+
+_CHANNEL_FIELDS = ("place_slug", "platform", "name", "url", "status", "superseded_by", "notice_id", "verified_on",
+                   "as_written", "since")
+
+
+def _comparable(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """A snapshot as compared by undo: every channel field; each notice's id and its linked channels."""
+    return {"channels": sorted((c for c in snapshot["channels"]), key=lambda c: c["id"]),
+            "notices": sorted((n["id"], sorted(n.get("channel_ids") or [])) for n in snapshot["notices"])}
 
 
 class _Conflict(Exception):
@@ -270,8 +355,3 @@ class _Conflict(Exception):
 
 def _places_in(snapshot: dict[str, Any]) -> set[str]:
     return {row["place_slug"] for key in ("channels", "notices") for row in snapshot.get(key, [])}
-
-
-def _without_times(snapshot: dict[str, Any]) -> dict[str, Any]:
-    return {"channels": snapshot["channels"], "notices": [n["id"] for n in snapshot["notices"]]}
-

@@ -305,8 +305,18 @@ class Store:
                          (notice_id, channel_id))
 
     async def delete_notice(self, notice_id: int) -> int:
-        await self._exec("UPDATE channels SET notice_id = NULL WHERE notice_id = ?", (notice_id,))
+        """Delete a notice and its links; a channel still citing it fails the foreign-key check (undo's guard)."""
         return await self._exec("DELETE FROM notices WHERE id = ?", (notice_id,))
+
+    async def set_notice_channels(self, notice_id: int, channel_ids: Iterable[int]) -> None:
+        """Make the channels a notice announced exactly these."""
+        await self._exec("DELETE FROM notice_channels WHERE notice_id = ?", (notice_id,))
+        for channel_id in channel_ids:
+            await self.link_notice_channel(notice_id, channel_id)
+
+    async def foreign_key_violations(self) -> int:
+        """Rows pointing at rows that do not exist (checked before COMMIT when foreign keys are deferred)."""
+        return len(await self._all("PRAGMA foreign_key_check"))
 
     async def notices_of(self, place_slugs: Iterable[str], limit: int = -1, offset: int = 0) -> list[Notice]:
         """Notices of these places, newest first (by date as known), `limit` at a time."""
@@ -347,11 +357,13 @@ class Store:
     async def is_admin(self, user_id: int) -> bool:
         return await self._one("SELECT 1 FROM admins WHERE user_id = ?", (user_id,)) is not None
 
-    async def add_admin(self, user_id: int, name: str | None, granted_by: int) -> int:
-        return await self._exec(
-            "INSERT OR IGNORE INTO admins (user_id, name, granted_by, granted_at) VALUES (?,?,?,?)",
-            (user_id, name, granted_by, now_iso()),
-        )
+    async def add_admin(self, user_id: int, name: str | None, granted_by: int) -> bool:
+        """True if `user_id` became an admin; False if they already were (nothing written)."""
+        async with self._conn.execute(
+            "INSERT INTO admins (user_id, name, granted_by, granted_at) VALUES (?,?,?,?) "
+            "ON CONFLICT (user_id) DO NOTHING", (user_id, name, granted_by, now_iso()),
+        ) as cur:
+            return cur.rowcount == 1
 
     async def remove_admin(self, user_id: int) -> int:
         return await self._exec("DELETE FROM admins WHERE user_id = ?", (user_id,))

@@ -232,8 +232,13 @@ async def retirechannel(ctx: Context, args: str) -> Reply:
         if link.url == channel.url:
             return Reply().add(ctx.t("retire_usage"))
         payload.update(successor_url=link.url, successor_platform=link.platform)
-        if await ctx.registry.store.channel_by_url(link.url) is None:
+        successor = await ctx.registry.store.channel_by_url(link.url)
+        if successor is None:
             shown.append(replace(channel, id=0, url=link.url, platform=link.platform))
+        elif changes(ctx).successor_problem(channel, successor):
+            owner = ctx.registry.places.unit_of(ctx.registry.places.places[successor.place_slug])
+            return Reply().add(ctx.t("successor_refused", url=successor.url, name=owner.full_name,
+                                     status=ctx.t(f"status_{successor.status}")))
     return await _preview(ctx, place, shown, ctx.t("what_retire", url=channel.url), "retire_channel", payload)
 
 

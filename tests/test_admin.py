@@ -322,7 +322,7 @@ async def test_import_by_document_dry_run_then_confirm_in_one_go(bot: Harness) -
     assert await state(bot) == before  # a dry run
     await bot.send(callback(confirm_data(calls), user=ADMIN))
     assert await bot.registry.store.channel_by_url("https://www.facebook.com/hanoi.portal") is not None
-    assert [e.action for e in await bot.registry.store.all_audit()] == ["import_channel"]
+    assert [e.action for e in await bot.registry.store.all_audit()] == ["import"]  # one change, one audit row
 
 
 def cli(tmp_path: Path, *args: str, db: str = "a") -> subprocess.CompletedProcess[str]:
