@@ -9,6 +9,7 @@ from bot.links import parse_link
 from bot.models import ManagingUnit, Notice
 from bot.places import Gazetteer
 from bot.store import Store
+from bot.validate import as_written, clean_text, iso_day, notice_record
 
 
 async def seed(store: Store, gazetteer: Gazetteer, data_dir: Path) -> int:
@@ -31,17 +32,17 @@ async def seed(store: Store, gazetteer: Gazetteer, data_dir: Path) -> int:
 async def _add_notice(store: Store, gazetteer: Gazetteer, raw: dict) -> None:
     if raw["place"] not in gazetteer.places:
         raise ValueError(f"seed notice {raw['key']}: unknown place {raw['place']}")
+    r = notice_record(raw)  # the seed goes through the same checks as an admin's or an import's notice
     unit_id = None
-    if "managing_unit" in raw:
-        m = raw["managing_unit"]
-        unit_id = await store.insert_managing_unit(
-            ManagingUnit(m["name"], m.get("address"), m.get("phone"), tuple(m.get("emails", ())))
-        )
+    if r["managing_unit"]:
+        m = r["managing_unit"]
+        unit_id = await store.insert_managing_unit(ManagingUnit(m["name"], m["address"], m["phone"],
+                                                                tuple(m["emails"])))
     notice = Notice(
-        id=0, key=raw["key"], place_slug=raw["place"], issuer=raw["issuer"], number=raw.get("number"),
-        number_suffix=raw.get("number_suffix"), year=raw["year"], month=raw.get("month"), day=raw.get("day"),
-        location=raw.get("location"), subject=raw["subject"], summary=raw.get("summary"), signer=raw.get("signer"),
-        signer_title=raw.get("signer_title"), recipients=tuple(raw.get("recipients", ())), url=raw.get("url"),
+        id=0, key=raw["key"], place_slug=raw["place"], issuer=r["issuer"], number=r["number"],
+        number_suffix=r["number_suffix"], year=r["year"], month=r["month"], day=r["day"], location=r["location"],
+        subject=r["subject"], summary=r["summary"], signer=r["signer"], signer_title=r["signer_title"],
+        recipients=tuple(r["recipients"]), url=r["url"],
     )
     notice_id = await store.insert_notice(notice, unit_id)
     # "As of" for a seeded link is the notice's own date as far as it is known: that is what vouches for it.
@@ -52,7 +53,8 @@ async def _add_notice(store: Store, gazetteer: Gazetteer, raw: dict) -> None:
             raise ValueError(f"seed channel {ch['url']} is not canonical ({link.url}, {link.platform})")
         existing = await store.channel_by_url(link.url)
         channel_id = existing.id if existing else await store.insert_channel(
-            place_slug=raw["place"], platform=link.platform, name=ch["name"], url=link.url, verified_on=as_of,
-            notice_id=notice_id, as_written=ch.get("as_written"), since=ch.get("since"),
+            place_slug=raw["place"], platform=link.platform, name=clean_text(ch["name"], "name"), url=link.url,
+            verified_on=as_of, notice_id=notice_id, as_written=as_written(ch.get("as_written"), link.url),
+            since=iso_day(ch.get("since"), "since"),
         )
         await store.link_notice_channel(notice_id, channel_id)

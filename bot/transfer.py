@@ -11,11 +11,10 @@ from typing import Any
 from bot.links import LinkError, parse_link
 from bot.places import Gazetteer
 from bot.store import Store, now_iso
-from bot.text import nfc
+from bot.validate import Invalid, as_written, clean_text, iso_day, notice_record
 
 FORMAT = "kenh-chinh-thuc/1"
 STATUSES = ("active", "superseded", "retired")
-MAX_NAME = 200
 
 
 async def export_registry(store: Store) -> dict[str, Any]:
@@ -106,21 +105,25 @@ async def plan_import(raw: bytes, store: Store, places: Gazetteer) -> ImportPlan
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         plan.refuse(file, _Problem("bad_format", FORMAT))
         return plan
+    notices, channels = data.get("notices", []), data.get("channels", [])
+    if not isinstance(notices, list) or not isinstance(channels, list):
+        plan.refuse(file, _Problem("bad_format", FORMAT))
+        return plan
     refs: set[str] = set()
-    for i, n in enumerate(data.get("notices") or [], 1):
+    for i, n in enumerate(notices, 1):
         try:
-            _check_notice(n, places)
+            notice = _notice_row(n, places)
         except _Problem as problem:
             plan.refuse(Row("notice", i), problem)
             continue
-        refs.add(str(n["ref"]))
-        if n.get("key") and await store.notice_id_by_key(n["key"]) is not None:
+        refs.add(str(notice["ref"]))
+        if notice.get("key") and await store.notice_id_by_key(notice["key"]) is not None:
             plan.unchanged += 1
         else:
-            plan.added.append(Row("notice", i, nfc(n["subject"])[:80]))
-        plan.payload["notices"].append({**n, "id": None})
+            plan.added.append(Row("notice", i, notice["subject"][:80]))
+        plan.payload["notices"].append(notice)
     seen: set[str] = set()
-    for i, c in enumerate(data.get("channels") or [], 1):
+    for i, c in enumerate(channels, 1):
         try:
             row = _channel_row(c, places, refs)
             if row["url"] in seen:
@@ -141,46 +144,58 @@ async def plan_import(raw: bytes, store: Store, places: Gazetteer) -> ImportPlan
     return plan
 
 
-def _check_notice(n: Any, places: Gazetteer) -> None:
+def _notice_row(n: Any, places: Gazetteer) -> dict[str, Any]:
+    """A notice of the file as it will be stored: every field through bot.validate, like every other path."""
     if not isinstance(n, dict):
         raise _Problem("not_object")
-    for key in ("ref", "place_slug", "issuer", "year", "subject"):
-        if n.get(key) in (None, ""):
-            raise _Problem("missing", key)
-    if n["place_slug"] not in places.places:
-        raise _Problem("unknown_place", n["place_slug"])
-    if not isinstance(n["year"], int) or not 1945 <= n["year"] <= 2100:
-        raise _Problem("bad_year")
-    if n.get("month") is not None and not (isinstance(n["month"], int) and 1 <= n["month"] <= 12):
-        raise _Problem("bad_month")
-    if n.get("day") is not None and not (isinstance(n["day"], int) and 1 <= n["day"] <= 31 and n.get("month")):
-        raise _Problem("bad_day")
+    ref = n.get("ref")
+    if isinstance(ref, bool) or not isinstance(ref, int | str) or ref == "" or len(str(ref)) > 40:
+        raise _Problem("missing", "ref")
+    place_slug = n.get("place_slug")
+    if not isinstance(place_slug, str) or place_slug not in places.places:
+        raise _Problem("unknown_place", str(place_slug)[:60])
+    key = n.get("key")
+    if key is not None and (not isinstance(key, str) or not 0 < len(key) <= 80):
+        raise _Problem("missing", "key")
+    try:
+        record = notice_record(n)
+    except Invalid as exc:
+        raise _Problem(exc.code, exc.detail) from exc
+    except LinkError as exc:
+        raise _Problem("bad_link", str(n.get("url"))[:100], exc) from exc
+    return {**record, "ref": ref, "key": key, "place_slug": place_slug, "id": None}
 
 
 def _channel_row(c: Any, places: Gazetteer, notice_refs: set[str]) -> dict[str, Any]:
     if not isinstance(c, dict):
         raise _Problem("not_object")
-    if c.get("place_slug") not in places.places:
-        raise _Problem("unknown_place", c.get("place_slug"))
+    if not isinstance(c.get("place_slug"), str) or c["place_slug"] not in places.places:
+        raise _Problem("unknown_place", str(c.get("place_slug"))[:60])
     try:
         link = parse_link(str(c.get("url", "")))
     except LinkError as exc:
         raise _Problem("bad_link", str(c.get("url", ""))[:100], exc) from exc
-    name = nfc(str(c.get("name") or "")).strip()
-    if not name or len(name) > MAX_NAME or any(ord(ch) < 32 for ch in name):
-        raise _Problem("bad_name")
+    try:
+        name = clean_text(c.get("name"), "name")
+        verified_on = iso_day(c.get("verified_on"), "verified_on")
+        since = iso_day(c.get("since"), "since")
+        written = as_written(c.get("as_written"), link.url)
+    except Invalid as exc:
+        raise _Problem(exc.code, exc.detail) from exc
     status = c.get("status", "active")
     if status not in STATUSES:
         raise _Problem("bad_status", ", ".join(STATUSES))
     ref = c.get("notice_ref")
-    if ref is not None and str(ref) not in notice_refs:
+    if ref is not None and (isinstance(ref, dict | list) or str(ref) not in notice_refs):
         raise _Problem("bad_notice_ref", ref)
     successor = c.get("superseded_by_url")
+    if successor is not None and not isinstance(successor, str):
+        raise _Problem("bad_link", str(successor)[:100])
     if successor:
         try:
             successor = parse_link(str(successor)).url
         except LinkError as exc:
             raise _Problem("bad_link", str(successor)[:100], exc) from exc
     return {"place_slug": c["place_slug"], "platform": link.platform, "name": name, "url": link.url, "status": status,
-            "notice_ref": ref, "verified_on": c.get("verified_on"), "as_written": c.get("as_written"),
-            "since": c.get("since"), "superseded_by_url": successor}
+            "notice_ref": ref, "verified_on": verified_on, "as_written": written,
+            "since": since, "superseded_by_url": successor}

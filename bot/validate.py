@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
+from bot.links import MAX_URL_LENGTH, LinkError, parse_link
 from bot.text import nfc
 
 # Caps per kind of text: enough for every real notice, small enough that no field can break a card.
@@ -63,7 +65,7 @@ def clean_text(value: object, kind: str, *, multiline: bool = False) -> str:
     if not text:
         raise Invalid("empty", kind)
     if len(text) > LIMITS[kind]:
-        raise Invalid("too_long", f"{kind}:{LIMITS[kind]}")
+        raise Invalid("too_long", f"{kind} ≤ {LIMITS[kind]}")
     if contains_url(text):
         raise Invalid("has_url", kind)
     return text
@@ -134,3 +136,58 @@ def iso_day(value: object, kind: str) -> str | None:
     if value[:10] > (datetime.now(UTC).date() + timedelta(days=1)).isoformat()[: len(value)]:
         raise Invalid("future_date", kind)
     return value
+
+
+def notice_record(n: dict[str, Any]) -> dict[str, Any]:
+    """A notice's fields as stored, each checked; what the notice leaves blank stays None. Raises Invalid or
+    LinkError (the notice's document link goes through the same link rules as every channel)."""
+    year, month, day = check_date(n.get("year"), n.get("month"), n.get("day"))
+    recipients = n.get("recipients") or []
+    if not isinstance(recipients, list) or len(recipients) > MAX_RECIPIENTS:
+        raise Invalid("bad_list", "recipients")
+    unit = n.get("managing_unit")
+    managing_unit = None
+    if unit is not None:
+        if not isinstance(unit, dict):
+            raise Invalid("not_object", "managing_unit")
+        emails = unit.get("emails") or []
+        if not isinstance(emails, list) or len(emails) > MAX_EMAILS:
+            raise Invalid("bad_list", "emails")
+        managing_unit = {"name": clean_text(unit.get("name"), "unit_name"),
+                         "address": optional_text(unit.get("address"), "address"),
+                         "phone": optional_text(unit.get("phone"), "phone"),
+                         "emails": [email(e) for e in emails]}
+    url = n.get("url")
+    if url not in (None, ""):
+        if not isinstance(url, str):
+            raise Invalid("not_text", "url")
+        url = parse_link(url).url
+    return {
+        "issuer": clean_text(n.get("issuer"), "issuer"),
+        "number": optional_text(n.get("number"), "number"),
+        "number_suffix": optional_text(n.get("number_suffix"), "number_suffix"),
+        "year": year, "month": month, "day": day,
+        "location": optional_text(n.get("location"), "location"),
+        "subject": clean_text(n.get("subject"), "subject"),
+        "summary": optional_text(n.get("summary"), "summary", multiline=True),
+        "signer": optional_text(n.get("signer"), "signer"),
+        "signer_title": optional_text(n.get("signer_title"), "signer_title"),
+        "recipients": [clean_text(r, "recipient") for r in recipients],
+        "url": url or None,
+        "managing_unit": managing_unit,
+    }
+
+
+def as_written(value: object, canonical: str) -> str | None:
+    """How a notice wrote a link: kept verbatim for display, but only if it is that very link."""
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str) or len(value) > MAX_URL_LENGTH:
+        raise Invalid("bad_as_written")
+    try:
+        same = parse_link(value).url == canonical
+    except LinkError as exc:
+        raise Invalid("bad_as_written") from exc
+    if not same:
+        raise Invalid("bad_as_written")
+    return value.strip()

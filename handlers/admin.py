@@ -18,12 +18,11 @@ from bot.replies import Choice, Confirmation, Reply, bold, italic
 from bot.services import format_date
 from bot.text import nfc
 from bot.transfer import channels_csv, export_registry, plan_import
+from bot.validate import Invalid, ascii_int, check_date, clean_text, optional_text
 from handlers.context import Context
 from handlers.public import channels_reply
 
 HISTORY_PAGE = 8
-MAX_NAME = 200
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
 
 AdminHandler = Callable[[Context, str], Awaitable[Reply]]
 
@@ -54,9 +53,12 @@ def super_admin_only(func: AdminHandler) -> AdminHandler:
     return wrapper
 
 
-def clean_name(text: str) -> str | None:
-    name = nfc(_CONTROL.sub("", text)).strip()
-    return name if 0 < len(name) <= MAX_NAME else None
+def clean_name(ctx: Context, text: str) -> str | Reply:
+    """A display name as stored (bot.validate), or a Reply saying why it is refused."""
+    try:
+        return clean_text(text, "name")
+    except Invalid as exc:
+        return Reply().add(ctx.t(f"invalid_{exc.code}", detail=exc.detail))
 
 
 # --- roles -------------------------------------------------------------------------------------------------
@@ -74,7 +76,8 @@ def _user_id(args: str, ctx: Context) -> tuple[int, str | None] | None:
     if ctx.reply_to_user is not None:
         return ctx.reply_to_user
     token = args.strip().split()[0] if args.strip() else ""
-    return (int(token), None) if re.fullmatch(r"\d{1,15}", token) else None
+    user_id = ascii_int(token, 1, 2**53)  # "١٢٣" and "１２３" are digits to Python, not user ids
+    return (user_id, None) if user_id is not None else None
 
 
 @super_admin_only
@@ -153,9 +156,9 @@ async def addchannel(ctx: Context, args: str) -> Reply:
     if existing is not None:
         owner = ctx.registry.places.places[existing.place_slug]
         return Reply().add(ctx.t("already_registered", url=existing.url, name=owner.name, status=existing.status))
-    name = clean_name(" ".join(words[at + 1 :])) if len(words) > at + 1 else place.full_name
-    if name is None:
-        return Reply().add(ctx.t("bad_name"))
+    name = clean_name(ctx, " ".join(words[at + 1 :])) if len(words) > at + 1 else place.full_name
+    if isinstance(name, Reply):
+        return name
     payload = {"place_slug": place.slug, "platform": link.platform, "url": link.url, "name": name}
     current = await ctx.registry.store.channels_of(ctx.registry.scope(ctx.registry.places.unit_of(place)))
     new = Channel(id=0, place_slug=place.slug, platform=payload["platform"], name=name, url=payload["url"],
@@ -184,9 +187,9 @@ async def editchannel(ctx: Context, args: str) -> Reply:
     field, value = parts[1].lower(), parts[2]
     fields: dict[str, str] = {}
     if field in ("name", "ten", "tên"):
-        name = clean_name(value)
-        if name is None:
-            return Reply().add(ctx.t("bad_name"))
+        name = clean_name(ctx, value)
+        if isinstance(name, Reply):
+            return name
         fields["name"] = name
     elif field == "url":
         link = _link(ctx, value)
@@ -290,7 +293,7 @@ async def continue_conversation(ctx: Context, text: str) -> Reply:
         ctx.session.pop("addnotice", None)
         return Reply().add(bold(ctx.t("not_admin")))
     step = NOTICE_STEPS[state["step"]]
-    answer = nfc(_CONTROL.sub(" ", text)).strip()
+    answer = nfc(text).strip()  # each field is cleaned by bot.validate as it is taken
     problem = await _take_answer(ctx, step, answer, state["data"])
     if problem:
         return Reply().add(problem).add(ctx.t("ask_" + step))
@@ -307,8 +310,19 @@ def _skip(answer: str) -> bool:
 
 async def _take_answer(ctx: Context, step: str, answer: str, data: dict) -> str | None:
     """Store one answer in `data`, or say what is wrong with it."""
-    if len(answer) > 1000:
+    if len(answer) > 2000:
         return ctx.t("answer_too_long")
+    try:
+        return await _take_checked_answer(ctx, step, answer, data)
+    except Invalid as exc:
+        return ctx.t(f"invalid_{exc.code}", detail=exc.detail)
+
+
+def _text(answer: str, kind: str, *, optional: bool = False) -> str | None:
+    return optional_text(answer, kind) if optional else clean_text(answer, kind)
+
+
+async def _take_checked_answer(ctx: Context, step: str, answer: str, data: dict) -> str | None:
     if step == "unit":
         found = ctx.registry.resolve(answer)
         if found.status is not Status.FOUND or found.place is None:
@@ -317,31 +331,33 @@ async def _take_answer(ctx: Context, step: str, answer: str, data: dict) -> str 
     elif step in ("issuer", "subject"):
         if _skip(answer):
             return ctx.t("required")
-        data[step] = answer
+        data[step] = _text(answer, step)
     elif step == "number":
+        number, slash, suffix = answer.partition("/")
         if _skip(answer):
-            data["number"], data["number_suffix"] = None, None
-        else:
-            number, slash, suffix = answer.partition("/")
-            data["number"] = number.strip(" .…-") or None
-            data["number_suffix"] = suffix.strip() or None if slash else None
-            if not slash:
-                data["number"] = answer
+            number, suffix = "", ""
+        elif not slash:
+            number, suffix = answer, ""
+        # What the notice leaves blank before the slash ("…/VPUB-TTĐH", "-/…") stays unknown.
+        data["number"] = _text(number.strip(" .…-–—"), "number", optional=True)
+        data["number_suffix"] = _text(suffix.strip(), "number_suffix", optional=True)
     elif step == "date":
-        m = re.fullmatch(r"(?:(\d{1,2})[/.-])?(?:(\d{1,2})[/.-])?(\d{4})", answer)
+        m = re.fullmatch(r"(?:([0-9]{1,2})[/.-])?(?:([0-9]{1,2})[/.-])?([0-9]{4})", answer)
         if not m:
             return ctx.t("bad_date")
         first, second, year = m.groups()
         day, month = (first, second) if second else (None, first)
-        data.update(year=int(year), month=int(month) if month else None, day=int(day) if day else None)
-        if not 1945 <= data["year"] <= 2100 or (data["month"] and not 1 <= data["month"] <= 12) or (
-                data["day"] and not 1 <= data["day"] <= 31):
+        try:  # a real date: 31/02/2026 and 13/2026 are refused
+            data["year"], data["month"], data["day"] = check_date(
+                int(year), int(month) if month else None, int(day) if day else None)
+        except Invalid:
             return ctx.t("bad_date")
     elif step in ("summary",):
-        data[step] = None if _skip(answer) else answer
+        data[step] = None if _skip(answer) else _text(answer, "summary")
     elif step == "signer":
         name, _, title = answer.partition(",")
-        data["signer"], data["signer_title"] = (None, None) if _skip(answer) else (name.strip(), title.strip() or None)
+        data["signer"], data["signer_title"] = (None, None) if _skip(answer) else (
+            _text(name, "signer"), _text(title, "signer_title", optional=True))
     elif step == "link":
         if _skip(answer):
             data["url"] = None
@@ -401,7 +417,9 @@ async def _notice_preview(ctx: Context, data: dict) -> Reply:
 async def history(ctx: Context, args: str) -> Reply:
     """/history <unit> [page]"""
     words = args.split()
-    page = int(words.pop()) if len(words) > 1 and words[-1].isdigit() else 1
+    page = ascii_int(words[-1], 1, 10**6) if len(words) > 1 else None
+    if page is not None:
+        words.pop()
     if not words:
         return Reply().add(ctx.t("history_usage"))
     place = _unit(ctx, " ".join(words), "history_usage")
@@ -411,7 +429,7 @@ async def history(ctx: Context, args: str) -> Reply:
     scope = ctx.registry.scope(unit)
     total = await ctx.registry.store.count_audit_of_places(scope)
     pages = max(1, -(-total // HISTORY_PAGE))
-    page = min(max(1, page), pages)
+    page = min(page or 1, pages)
     entries = await ctx.registry.store.audit_of_places(scope, HISTORY_PAGE, (page - 1) * HISTORY_PAGE)
     reply = Reply().add(bold(ctx.t("history_title", name=unit.full_name)))
     reply.add(italic(ctx.t("page", page=page, pages=pages)))

@@ -65,3 +65,14 @@ def test_every_kind_of_bad_input_gets_an_answer_and_the_session_goes_on(tmp_path
 def test_the_unit_menu_lists_all_34(tmp_path: Path) -> None:
     out = run_console(tmp_path, "/channels\n", "console")
     assert out.count("→ /channels ") == 34
+
+
+def test_invalid_utf8_on_stdin_is_replaced_not_fatal(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    env.update(BOT_DB_PATH=str(tmp_path / "bot.sqlite3"), BOT_MEDIA_DIR=str(tmp_path / "media"))
+    stdin = b"/channels c\xe1n th\xff\n/channels can tho\n"
+    done = subprocess.run([sys.executable, "-m", "bot", "console"], input=stdin, capture_output=True,
+                          env=env, cwd=ROOT, timeout=60, check=True)
+    out = done.stdout.decode()
+    assert "Traceback" not in out + done.stderr.decode()
+    assert "https://zalo.me/3460461954401350861" in out  # the line after the bad bytes is still answered

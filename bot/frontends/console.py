@@ -6,6 +6,7 @@ Works interactively (with a prompt) and with piped input (exits at EOF). Never s
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import sys
 from pathlib import Path
@@ -99,6 +100,9 @@ def _read(path: str) -> bytes:
 
 
 async def run_console(settings: Settings, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
+    if stdin is sys.stdin and isinstance(stdin, io.TextIOWrapper):
+        # A pipe or a terminal in another encoding can send bytes that are not UTF-8: replace, never crash.
+        stdin.reconfigure(encoding="utf-8", errors="replace")
     registry = await open_registry(settings)
     console = Console(registry, settings.media_dir, stdout)
     interactive = stdin.isatty()
