@@ -17,6 +17,7 @@ the sentence shown to the user (i18n `link_<code>`).
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
@@ -79,7 +80,9 @@ _IMITATED = ("facebook.com", "fb.com", "zalo.me", "youtube.com", "tiktok.com", "
 # Brand words that, found in a host we do not know, mean someone is imitating a platform.
 _BRANDS = {"facebook": "facebook.com", "zalo": "zalo.me", "youtube": "youtube.com", "tiktok": "tiktok.com",
            "govvn": "gov.vn", "chinhphu": "chinhphu.vn"}
-_INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]")
+_C0_AND_SPACE = "".join(chr(i) for i in range(0x21))
+# Controls, format characters (zero-width, bidi, tags) and every kind of space or line separator.
+_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp", "Co", "Cs", "Cn"})
 _UNRESERVED = re.compile(r"%([0-9A-Fa-f]{2})")
 _HOST_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 
@@ -87,8 +90,10 @@ _HOST_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 # Usernames: 5–50 of a-z, 0-9 and single inner periods (Facebook's own rule); matched lower-cased.
 _FB_USERNAME = re.compile(r"^[a-z0-9](?:[a-z0-9]|\.(?=[a-z0-9])){4,49}$")
 _FB_PAGE_ID = re.compile(r"^[0-9]{5,20}$")
-_FB_NAME_ID = re.compile(r"^(?:[A-Za-z0-9._~-]|%[0-9A-F]{2})+-([0-9]{5,20})$")  # /p/<Name>-<id>/
-_FB_NAME = re.compile(r"^(?:[A-Za-z0-9._~-]|%[0-9A-F]{2}){1,200}$")
+# A page's name in /p/<Name>-<id>/ and /people/<Name>/<id>/: unreserved characters and escaped non-ASCII
+# (UTF-8 bytes %80-%FF) only, so no escaped "/", "?" or "#" can become a path once decoded.
+_FB_NAME_ID = re.compile(r"^(?:[A-Za-z0-9._~-]|%[89A-F][0-9A-F])+-([0-9]{5,20})$")
+_FB_NAME = re.compile(r"^(?:[A-Za-z0-9._~-]|%[89A-F][0-9A-F]){1,200}$")
 _API_VERSION = re.compile(r"^v[0-9]+(\.[0-9]+)?$")
 # Facebook's own paths that have a username's shape. The shape rule is the first barrier; this is the second.
 _FB_SYSTEM = frozenset("""
@@ -146,7 +151,7 @@ def looks_like_url(text: str) -> bool:
 def is_government_host(host: str) -> bool:
     """Hosts under gov.vn (registered only to state bodies), chinhphu.vn and baochinhphu.vn."""
     host = host.lower().removesuffix(".")
-    return host in _GOVERNMENT_DOMAINS[1:] or any(host.endswith("." + d) for d in _GOVERNMENT_DOMAINS)
+    return host in _GOVERNMENT_DOMAINS or any(host.endswith("." + d) for d in _GOVERNMENT_DOMAINS)
 
 
 def parse_link(text: str) -> Link:
@@ -176,12 +181,12 @@ def parse_link(text: str) -> Link:
 
 def _screen(text: str) -> str:
     """Refusals that need no parsing; returns the text with its scheme (https is implied when absent)."""
-    raw = text.strip()
+    raw = text.strip(_C0_AND_SPACE)  # what a browser trims; a no-break space is part of the URL to it
     if not raw:
         raise LinkError("empty")
     if len(raw) > MAX_URL_LENGTH:
         raise LinkError("too_long", str(MAX_URL_LENGTH))
-    if any(ord(ch) < 0x21 or 0x7F <= ord(ch) <= 0x9F for ch in raw) or _INVISIBLE.search(raw):
+    if any(unicodedata.category(ch) in _HIDDEN_CATEGORIES for ch in raw):
         raise LinkError("control_chars")
     if "\\" in raw:
         raise LinkError("backslash")
@@ -294,7 +299,7 @@ def _facebook(host: str, segments: list[str], search: str) -> str:
     if (not _FB_USERNAME.match(first) or first.replace(".", "") in _FB_SYSTEM or first in _FB_SYSTEM
             or first.endswith((".php", ".html", ".htm")) or _API_VERSION.match(first) or _ascii_digits(first)):
         raise LinkError("no_page", "Facebook")
-    if rest and rest[0].lower() not in _FB_TABS:
+    if rest and (rest[0].lower() not in _FB_TABS or len(rest) > 2):  # a tab, and at most an item of it
         raise LinkError("no_page", "Facebook")
     return f"https://www.facebook.com/{first}"
 

@@ -78,7 +78,7 @@ HOSTILE = [
     ("https://facebook.com/page\nhttps://evil.example", "control_chars"),
     ("https://facebook.com/pa\u200bge", "control_chars"),
     ("https://facebook.com/pa ge", "control_chars"),
-    ("https://facebook.com/\x00", "control_chars"),
+    ("https://facebook.com/\x00x", "control_chars"),
     ("https://facebook.com/" + "a" * 600, "too_long"),
     ("https://1.2.3.4/page", "ip_host"),
     ("https://[::1]/page", "ip_host"),
