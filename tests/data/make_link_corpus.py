@@ -163,6 +163,22 @@ add(
     f"https://zalo.me/{ZALO_ID}#" + "x" * 520,
 )
 
+# --- Unicode whitespace and tag characters: a browser keeps them (percent-encoded), so the page differs ----
+add(
+    "unicode-whitespace",
+    f"https://www.facebook.com/{PAGE}\u00a0",
+    f"https://www.facebook.com/{PAGE}\u3000",
+    f"https://www.facebook.com/{PAGE}\x85",
+    f"https://zalo.me/{ZALO_ID}\u2028",
+    "https://cantho.gov.vn/tin\u00a0tuc",
+    "https://cantho.gov.vn/tin\u3000tuc",
+    "https://cantho.gov.vn/tin\u2028tuc",
+    "https://cantho.gov.vn/tin\u1680tuc",
+    "https://cantho.gov.vn/tin\u2000tuc",
+    "https://cantho.gov.vn/tin\u205ftuc",
+    "https://cantho.gov.vn/tin\U000e0001tuc",
+)
+
 # --- userinfo ------------------------------------------------------------------------------------------
 add(
     "userinfo",
