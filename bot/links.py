@@ -80,7 +80,6 @@ _IMITATED = ("facebook.com", "fb.com", "zalo.me", "youtube.com", "tiktok.com", "
 # Brand words that, found in a host we do not know, mean someone is imitating a platform.
 _BRANDS = {"facebook": "facebook.com", "zalo": "zalo.me", "youtube": "youtube.com", "tiktok": "tiktok.com",
            "govvn": "gov.vn", "chinhphu": "chinhphu.vn"}
-_C0_AND_SPACE = "".join(chr(i) for i in range(0x21))
 # Controls, format characters (zero-width, bidi, tags) and every kind of space or line separator.
 _HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp", "Co", "Cs", "Cn"})
 _UNRESERVED = re.compile(r"%([0-9A-Fa-f]{2})")
@@ -181,7 +180,9 @@ def parse_link(text: str) -> Link:
 
 def _screen(text: str) -> str:
     """Refusals that need no parsing; returns the text with its scheme (https is implied when absent)."""
-    raw = text.strip(_C0_AND_SPACE)  # what a browser trims; a no-break space is part of the URL to it
+    # Spaces and line breaks around a pasted link are trimmed (so would a browser); a no-break space is part of
+    # the URL to a browser, and other controls are never innocent: both are refused below.
+    raw = text.strip(" \t\r\n")
     if not raw:
         raise LinkError("empty")
     if len(raw) > MAX_URL_LENGTH:

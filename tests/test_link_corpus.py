@@ -44,7 +44,6 @@ HOSTILE = read_tsv("hostile_links.tsv")
 # Hostile links the current bot/links.py accepts, pending a fix there (strict: they fail loudly once fixed).
 # str.strip() removes Unicode whitespace the browser keeps (it strips only C0 controls and space), and
 # Unicode spaces / tag characters inside a path are not screened as the rules say (`control_chars`).
-KNOWN_ACCEPTED = {link for link, category in HOSTILE if category == "unicode-whitespace"}
 ACCEPTED = read_tsv("accepted_links.tsv")
 
 SERVICE_HOSTS = (
@@ -97,8 +96,6 @@ def test_escapes_round_trip() -> None:
 
 @pytest.mark.parametrize(("raw", "category"), HOSTILE, ids=[f"{i}-{c}" for i, (_, c) in enumerate(HOSTILE)])
 def test_hostile_link_is_refused(raw: str, category: str, request: pytest.FixtureRequest) -> None:
-    if raw in KNOWN_ACCEPTED:
-        request.applymarker(pytest.mark.xfail(strict=True, reason="bot/links.py accepts it: see KNOWN_ACCEPTED"))
     try:
         link = parse_link(raw)
     except LinkError:
