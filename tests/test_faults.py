@@ -98,8 +98,8 @@ async def test_other_errors_still_get_the_short_apology(bot: Harness) -> None:
 async def test_a_send_that_times_out_is_neither_retried_nor_apologised_for(
         settings: Settings, api: FakeBotApi, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO)
-    async with running_bot(settings, api, backoff=FAST, read_timeout=0.3) as bot:
-        api.hang_next("sendPhoto", 0.8)  # answered (and delivered) long after the client gave up waiting
+    async with running_bot(settings, api, backoff=FAST, read_timeout=0.5) as bot:
+        api.hang_next("sendPhoto", 1.2)  # answered (and delivered) long after the client gave up waiting
         await bot.send(message("/channels cần thơ"))  # returns once the handler and the error handler are done
         assert any("reply not delivered (TimedOut)" in r.getMessage() for r in caplog.records)
         await api.wait_for(lambda calls: any(c.method == "sendPhoto" for c in calls), within=3)
@@ -135,6 +135,20 @@ async def test_replies_in_flight_survive_the_server_being_killed_and_restarted(
     assert re.search(r"Bot API reachable again after \d+\.\d s", caplog.text)
     assert "Traceback" not in caplog.text and not [r for r in caplog.records if r.exc_info]
     assert api.token not in caplog.text and api.token.split(":")[1] not in caplog.text
+
+
+async def test_get_updates_failing_is_left_to_the_updater_and_logged_once(
+        settings: Settings, api: FakeBotApi, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    async with running_bot(settings, api, polling=True, backoff=FAST):
+        api.fail_next("getUpdates", 502)
+        api.push_update(message("/help"))
+        await api.wait_until(lambda: bool(api.delivered(CHAT)), within=10)
+    # The Updater's error callback saw PTB's NetworkError: the delivery layer did not retry getUpdates itself
+    # (its reason would read "getUpdates answered 502 Bad Gateway").
+    [unreachable] = [r.getMessage() for r in caplog.records if "unreachable" in r.getMessage()]
+    assert unreachable == "Bot API unreachable: Bad Gateway"
+    assert "Bot API reachable again after" in caplog.text and "Traceback" not in caplog.text
 
 
 # --- webhooks ------------------------------------------------------------------------------------------------
