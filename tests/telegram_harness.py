@@ -13,7 +13,8 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.config import Settings
-from bot.frontends.telegram import build_application
+from bot.frontends.delivery import Backoff
+from bot.frontends.telegram import build_application, polling_error_callback
 from tests.fakebot.server import Call, FakeBotApi
 
 SUPER_ADMIN = 999
@@ -46,18 +47,19 @@ class Harness:
 
 
 @asynccontextmanager
-async def running_bot(settings: Settings, api: FakeBotApi, *, polling: bool = False,
-                      **overrides: Any) -> AsyncIterator[Harness]:
+async def running_bot(settings: Settings, api: FakeBotApi, *, polling: bool = False, backoff: Backoff | None = None,
+                      read_timeout: float = 5.0, **overrides: Any) -> AsyncIterator[Harness]:
+    """The bot, started; `overrides` replace Settings fields; `backoff` and `read_timeout` go to the builder."""
     s = replace(settings, token=api.token, base_url=api.base_url, base_file_url=api.base_file_url,
                 admin_ids=frozenset({SUPER_ADMIN}), **overrides)
-    app = build_application(s)
+    app = build_application(s, backoff=backoff, read_timeout=read_timeout)
     await app.initialize()
     assert app.post_init is not None
     await app.post_init(app)
     await app.start()
     if polling:
         assert app.updater is not None
-        await app.updater.start_polling(poll_interval=0, timeout=1)
+        await app.updater.start_polling(poll_interval=0, timeout=1, error_callback=polling_error_callback(app))
     try:
         yield Harness(app, api)
     finally:

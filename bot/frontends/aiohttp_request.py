@@ -17,6 +17,12 @@ from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+from bot.frontends.delivery import ConnectionFailed
+
+# No response at all, so nothing to go by but the failure: DeliveryRequest may retry these. (An SSL error is
+# a ClientConnectorError too, but retrying it would not help.)
+_NO_RESPONSE = (aiohttp.ClientConnectorError, aiohttp.ServerDisconnectedError, aiohttp.ClientOSError)
+
 
 class AiohttpRequest(BaseRequest):
     def __init__(self, connection_pool_size: int = 16, *, read_timeout: float = 5.0, connect_timeout: float = 5.0,
@@ -78,10 +84,20 @@ class AiohttpRequest(BaseRequest):
         try:
             async with self._session.request(method, url, data=body, timeout=timeout) as response:
                 return response.status, await response.read()
-        except TimeoutError as exc:
+        except aiohttp.ConnectionTimeoutError as exc:  # no connection (or pool slot) in time: nothing was sent
+            raise ConnectionFailed(_describe(exc, url)) from exc
+        except TimeoutError as exc:  # sent, no answer in time: it may still land
             raise TimedOut from exc
         except asyncio.CancelledError:
             raise
+        except aiohttp.ClientSSLError as exc:
+            raise NetworkError(_describe(exc, url)) from exc
+        except _NO_RESPONSE as exc:
+            raise ConnectionFailed(_describe(exc, url)) from exc
         except aiohttp.ClientError as exc:
-            # The URL carries the bot's token: keep it out of the message (and so out of any log).
-            raise NetworkError(f"aiohttp {type(exc).__name__}: {str(exc).replace(url, '<Bot API URL>')}") from exc
+            raise NetworkError(_describe(exc, url)) from exc
+
+
+def _describe(exc: Exception, url: str) -> str:
+    """The URL carries the bot's token: keep it out of the message (and so out of any log)."""
+    return f"aiohttp {type(exc).__name__}: {str(exc).replace(url, '<Bot API URL>')}"

@@ -7,8 +7,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
+import secrets
 import ssl
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from functools import cache
 from typing import Any
 
@@ -29,7 +31,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import MessageLimit, ParseMode
-from telegram.error import BadRequest, InvalidToken
+from telegram.error import BadRequest, InvalidToken, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -46,6 +48,7 @@ from telegram.ext import (
 
 from bot.config import Settings
 from bot.frontends.aiohttp_request import AiohttpRequest
+from bot.frontends.delivery import Backoff, DeliveryRequest, OutageLog, short_reason, undeliverable
 from bot.i18n import EN, VI, has, lang_of, t
 from bot.places import Place, Resolution, Status
 from bot.replies import Reply, chunk_lines, entity_count, to_html, visible_length
@@ -114,9 +117,14 @@ def _ssl_context() -> ssl.SSLContext:
     return ssl.create_default_context()
 
 
-def build_application(settings: Settings) -> Application:
-    def request(pool: int) -> AiohttpRequest:
-        return AiohttpRequest(pool, ssl_context=_ssl_context())
+def build_application(settings: Settings, *, backoff: Backoff | None = None, read_timeout: float = 5.0) -> Application:
+    """`backoff` paces the retries of 5xx answers and failed connections (tests make it fast); `read_timeout`
+    bounds the wait for an answer to any call but getUpdates (tests make it short)."""
+    outage = OutageLog()
+
+    def request(pool: int, retries: Backoff | None, timeout: float = 5.0) -> DeliveryRequest:
+        return DeliveryRequest(AiohttpRequest(pool, ssl_context=_ssl_context(), read_timeout=timeout), outage,
+                               retries)
 
     builder = (
         ApplicationBuilder()
@@ -124,8 +132,8 @@ def build_application(settings: Settings) -> Application:
         .base_url(settings.base_url)
         .base_file_url(settings.base_file_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
-        .request(request(settings.concurrency + 4))
-        .get_updates_request(request(2))
+        .request(request(settings.concurrency + 4, backoff or Backoff(), read_timeout))
+        .get_updates_request(request(2, None))  # the Updater retries getUpdates itself
         .concurrent_updates(ChatOrderedProcessor(settings.concurrency))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
@@ -135,6 +143,7 @@ def build_application(settings: Settings) -> Application:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
     app = builder.build()
     app.bot_data["settings"] = settings
+    app.bot_data["outage"] = outage
     register_handlers(app)
     return app
 
@@ -370,7 +379,22 @@ async def _inline_result(ctx: Context, place: Place) -> InlineQueryResultArticle
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log the error; tell the user briefly. Never a traceback in chat."""
+    """Log the error; tell the user briefly. Never a traceback in chat.
+
+    Not after a timeout, though: the answer may still land (Telegram de-duplicates nothing), and one late
+    answer beats an answer plus an apology. Nor once the Bot API stayed unreachable through every retry:
+    the apology would fail too. Those get a one-line warning and nothing is sent.
+
+    Errors with no update are getUpdates failing: run_polling hands them to the error handlers (it takes no
+    error_callback of its own). They go to the OutageLog: one line per outage, not a traceback per attempt."""
+    if update is None and isinstance(context.error, TelegramError):
+        outage: OutageLog = context.application.bot_data["outage"]
+        outage.polling_error(context.error)
+        return
+    if undeliverable(context.error):
+        assert context.error is not None
+        log.warning("reply not delivered (%s): %s", type(context.error).__name__, short_reason(context.error))
+        return
     log.error("error while handling an update", exc_info=context.error)
     if not isinstance(update, Update):
         return
@@ -472,21 +496,57 @@ class _RedactToken(logging.Filter):
         return True
 
 
+# What Telegram accepts as a webhook's secret_token.
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+class WebhookSecretError(ValueError):
+    """BOT_WEBHOOK_SECRET has characters (or a length) Telegram refuses."""
+
+
+def webhook_secret(settings: Settings) -> str:
+    """The configured secret, checked; without one, a random one for this run. A webhook without a secret
+    would take any forged POST as coming from Telegram, so there is no such thing."""
+    if settings.webhook_secret:
+        if not _SECRET_TOKEN.fullmatch(settings.webhook_secret):
+            raise WebhookSecretError("BOT_WEBHOOK_SECRET must be 1-256 characters, only A-Z a-z 0-9 _ -")
+        return settings.webhook_secret
+    log.warning("BOT_WEBHOOK_SECRET is not set: generated a random secret for this run and registered it with "
+                "the webhook; set BOT_WEBHOOK_SECRET to keep one across restarts or instances")
+    return secrets.token_urlsafe(32)  # 43 characters of A-Z a-z 0-9 _ -
+
+
 def webhook_options(settings: Settings) -> dict[str, Any]:
-    """PTB's webhook server: Telegram posts to BOT_WEBHOOK_URL, which a TLS proxy forwards to us."""
+    """PTB's webhook server: Telegram posts to BOT_WEBHOOK_URL, which a TLS proxy forwards to us; PTB registers
+    the secret with setWebhook and answers 403 to any post without it in X-Telegram-Bot-Api-Secret-Token."""
     return {"listen": settings.webhook_listen, "port": settings.webhook_port, "url_path": WEBHOOK_PATH,
-            "webhook_url": settings.webhook_url, "secret_token": settings.webhook_secret or None}
+            "webhook_url": settings.webhook_url, "secret_token": webhook_secret(settings)}
+
+
+def polling_error_callback(app: Application) -> Callable[[TelegramError], None]:
+    """What run_polling gives updater.start_polling (PTB 22.8): getUpdates errors go to the error handlers, with
+    no update. For driving the Updater directly (tests) the way run_polling does."""
+
+    def forward(error: TelegramError) -> None:
+        app.create_task(app.process_error(error=error, update=None))
+
+    return forward
 
 
 def run_telegram(settings: Settings) -> int:
     for handler in logging.getLogger().handlers:
         handler.addFilter(_RedactToken(settings.token))
+    try:
+        options = webhook_options(settings) if settings.webhook_url else None
+    except WebhookSecretError as exc:
+        log.error("refusing to start: %s", exc)
+        return 2
     app = build_application(settings)
     try:
-        if settings.webhook_url:
-            app.run_webhook(**webhook_options(settings), allowed_updates=Update.ALL_TYPES)
+        if options is not None:
+            app.run_webhook(**options, allowed_updates=Update.ALL_TYPES)
         else:
-            app.run_polling(allowed_updates=Update.ALL_TYPES)
+            app.run_polling(allowed_updates=Update.ALL_TYPES)  # getUpdates errors reach on_error
     except InvalidToken:  # its message contains the token: say it without
         log.error("Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather")
         return 1

@@ -1,7 +1,14 @@
 """A fake Telegram Bot API server on 127.0.0.1, speaking real HTTP to the real python-telegram-bot client.
 
 It keeps chats' messages, uploaded files and pending queries like Telegram does, refuses calls Telegram would
-refuse (see spec.py), records every call for assertions, and can be told to answer the next call with 429.
+refuse (see spec.py), and records every call for assertions.
+
+Faults, injected explicitly by tests:
+- `fail_next(method, code, times=…, retry_after=…)`: the next call(s) to `method` get an error (429, 500, 502…);
+- `hang_next(method, seconds)`: the next call to `method` is answered, and its message delivered, only after
+  `seconds` (long after a short client read timeout, say);
+- `stop()` then `start()`: the server goes away (connections refused) and comes back on the same port, with
+  its state (calls, chats, files, pending updates) kept.
 """
 
 from __future__ import annotations
@@ -11,9 +18,11 @@ import contextlib
 import hashlib
 import itertools
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Any
 
 from aiohttp import web
@@ -54,12 +63,17 @@ class FakeBotApi:
         self._open_queries: set[str] = set()
         self._messages: dict[tuple[int, int], dict[str, Any]] = {}
         self._failures: list[tuple[str, ApiError]] = []
+        self._hangs: list[tuple[str, float]] = []
+        self.served_update_id = 0  # the highest update_id getUpdates has handed out
+        self.webhook: dict[str, Any] | None = None  # what setWebhook registered
         self._closing = False
         self._runner: web.AppRunner | None = None
         self.port = port
 
     # --- lifecycle ---------------------------------------------------------------------------------------
     async def start(self) -> None:
+        """Listen (again, after stop(): on the same port, with the same state)."""
+        self._closing = False
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         app.router.add_route("GET", "/file/bot{token}/{path:.*}", self._file)
@@ -70,11 +84,17 @@ class FakeBotApi:
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
-    async def close(self) -> None:
+    async def stop(self) -> None:
+        """Go away like a crashed server: stop listening (new connections are refused), answer the long polls
+        in progress, give other calls in progress 0.1 s, then drop their connections. State is kept."""
         self._closing = True
         self._new_update.set()  # wake long polls, or cleanup waits for them
         if self._runner:
             await self._runner.cleanup()
+            self._runner = None
+
+    async def close(self) -> None:
+        await self.stop()
 
     def add_routes(self, app: web.Application) -> None:
         """Hook for subclasses (the benchmark's control endpoints)."""
@@ -105,9 +125,29 @@ class FakeBotApi:
         """Register a callback/inline query id for an update a test feeds directly to the Application."""
         self._open_queries.add(query_id)
 
-    def fail_next(self, method: str, code: int = 429, retry_after: float = 1, description: str = "") -> None:
-        text = description or (f"Too Many Requests: retry after {retry_after}" if code == 429 else "Bad Request")
-        self._failures.append((method, ApiError(text, code, retry_after if code == 429 else None)))
+    def fail_next(self, method: str, code: int = 429, retry_after: float = 1, description: str = "", *,
+                  times: int = 1) -> None:
+        """The next `times` calls to `method` fail with `code` (a 429 carries `retry_after`), unrecorded as
+        delivered. Descriptions are Telegram's: "Too Many Requests: retry after N", "Bad Request", or the
+        HTTP status's phrase for a 5xx."""
+        if not description:
+            if code == 429:
+                description = f"Too Many Requests: retry after {retry_after}"
+            elif code >= 500:
+                description = HTTPStatus(code).phrase
+            else:
+                description = "Bad Request"
+        for _ in range(times):
+            self._failures.append((method, ApiError(description, code, retry_after if code == 429 else None)))
+
+    def hang_next(self, method: str, seconds: float) -> None:
+        """The next call to `method` is answered only after `seconds`; it is recorded (and its message
+        delivered) then, whether or not the client is still waiting for the answer."""
+        self._hangs.append((method, seconds))
+
+    def delivered(self, chat_id: int) -> list[Call]:
+        """What the user in `chat_id` sees: the messages, photos and documents successfully sent there."""
+        return self.calls_to("sendMessage", "sendPhoto", "sendDocument", chat_id=chat_id)
 
     def calls_to(self, *methods: str, chat_id: int | None = None, ok: bool = True) -> list[Call]:
         return [c for c in self.calls if c.method in methods and (chat_id is None or c.chat_id == chat_id)
@@ -115,9 +155,13 @@ class FakeBotApi:
 
     async def wait_for(self, predicate: Callable[[list[Call]], bool], within: float = 5.0) -> None:
         """Wait (on events, not sleeps) until the recorded calls satisfy `predicate`."""
+        await self.wait_until(lambda: predicate(self.calls), within)
+
+    async def wait_until(self, condition: Callable[[], bool], within: float = 5.0) -> None:
+        """Wait (on events, not sleeps) until `condition()` holds; it is re-checked after every call."""
         try:
             async with asyncio.timeout(within):
-                while not predicate(self.calls):
+                while not condition():
                     self._call_event.clear()
                     await self._call_event.wait()
         except TimeoutError:
@@ -132,6 +176,11 @@ class FakeBotApi:
             return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
         method = request.match_info["method"]
         params, files = await self._decode(request, method)
+        for i, (hanging, seconds) in enumerate(self._hangs):
+            if hanging == method:
+                del self._hangs[i]
+                await asyncio.sleep(seconds)  # the call lands (and is recorded) only now
+                break
         call = Call(method, params, files)
         if method != "getUpdates" and self.record:
             self.calls.append(call)
@@ -200,7 +249,10 @@ class FakeBotApi:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._new_update.wait(), min(timeout, 5))
         limit = int(params.get("limit") or 100)
-        return self._updates[:limit]
+        served = self._updates[:limit]
+        if served:
+            self.served_update_id = max(self.served_update_id, served[-1]["update_id"])
+        return served
 
     def _store_message(self, chat_id: int, extra: dict[str, Any]) -> dict[str, Any]:
         chat = {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"}
@@ -297,7 +349,15 @@ class FakeBotApi:
         message.update(caption=params.get("caption", ""), **self._markup(params))
         return message
 
+    async def _m_setWebhook(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        secret = params.get("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            raise ApiError("Bad Request: secret token contains unallowed characters")
+        self.webhook = {"url": params["url"], "secret_token": secret}
+        return True
+
     async def _m_deleteWebhook(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        self.webhook = None
         return True
 
 
