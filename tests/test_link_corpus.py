@@ -95,7 +95,7 @@ def test_escapes_round_trip() -> None:
 
 
 @pytest.mark.parametrize(("raw", "category"), HOSTILE, ids=[f"{i}-{c}" for i, (_, c) in enumerate(HOSTILE)])
-def test_hostile_link_is_refused(raw: str, category: str, request: pytest.FixtureRequest) -> None:
+def test_hostile_link_is_refused(raw: str, category: str) -> None:
     try:
         link = parse_link(raw)
     except LinkError:
