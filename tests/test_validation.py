@@ -178,3 +178,18 @@ async def test_an_export_imports_back_unchanged(registry: Registry) -> None:
     data = await export_registry(registry.store)
     plan = await plan_import(json.dumps(data).encode(), registry.store, registry.places)
     assert plan.refused == [] and not plan.has_changes
+
+
+async def test_a_stored_url_the_rules_now_refuse_is_reported_at_start_up(
+        settings: Any, caplog: pytest.LogCaptureFixture) -> None:
+    from bot.runtime import open_registry
+
+    registry = await open_registry(settings)
+    async with registry.store.transaction():  # what an older version stored for any /p/ page
+        await registry.store.insert_channel(place_slug="can_tho", platform="facebook", name="Cũ",
+                                            url="https://www.facebook.com/p", verified_on="2025-11")
+    await registry.store.close()
+    with caplog.at_level("WARNING", logger="bot.runtime"):
+        registry = await open_registry(settings)
+    await registry.store.close()
+    assert "(https://www.facebook.com/p) fails the link rules (no_page)" in caplog.text
