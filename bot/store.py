@@ -212,7 +212,7 @@ class Store:
     async def _exec(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run a write (inside a transaction()); returns lastrowid, or rowcount for UPDATE/DELETE."""
         async with self._conn.execute(sql, params) as cur:
-            return cur.lastrowid if sql.lstrip().upper().startswith("INSERT") else cur.rowcount
+            return (cur.lastrowid or 0) if sql.lstrip().upper().startswith("INSERT") else cur.rowcount
 
     # --- places ---------------------------------------------------------------------------------------
     async def upsert_place(self, slug: str, kind: str, code: int, name: str, full_name: str,

@@ -8,6 +8,7 @@ import re
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from typing import Any, TypeVar
 
 from bot.changes import Changes, Outcome, Result, today
 from bot.i18n import describe_refusal, describe_row, has
@@ -24,17 +25,18 @@ from handlers.public import channels_reply
 
 HISTORY_PAGE = 8
 
-AdminHandler = Callable[[Context, str], Awaitable[Reply]]
+Arg = TypeVar("Arg", str, bytes)  # what follows the command: its text, or an uploaded file's bytes
+AdminHandler = Callable[[Context, Arg], Awaitable[Reply]]
 
 
 def changes(ctx: Context) -> Changes:
     return Changes(ctx.registry)
 
 
-def admin_only(func: AdminHandler) -> AdminHandler:
+def admin_only(func: AdminHandler[Arg]) -> AdminHandler[Arg]:
     """Refuse unless the caller is an admin, checked now (a menu entry is a convenience, not a permission)."""
 
-    async def wrapper(ctx: Context, args: str) -> Reply:
+    async def wrapper(ctx: Context, args: Arg) -> Reply:
         if not await changes(ctx).is_admin(ctx.user_id, ctx.super_admins):
             return Reply().add(bold(ctx.t("not_admin")))
         return await func(ctx, args)
@@ -43,7 +45,7 @@ def admin_only(func: AdminHandler) -> AdminHandler:
     return wrapper
 
 
-def super_admin_only(func: AdminHandler) -> AdminHandler:
+def super_admin_only(func: AdminHandler[str]) -> AdminHandler[str]:
     async def wrapper(ctx: Context, args: str) -> Reply:
         if ctx.user_id not in ctx.super_admins:
             return Reply().add(bold(ctx.t("not_super_admin")))
@@ -185,7 +187,7 @@ async def editchannel(ctx: Context, args: str) -> Reply:
     if isinstance(channel, Reply):
         return channel
     field, value = parts[1].lower(), parts[2]
-    fields: dict[str, str] = {}
+    fields: dict[str, Any] = {}
     if field in ("name", "ten", "tên"):
         name = clean_name(ctx, value)
         if isinstance(name, Reply):

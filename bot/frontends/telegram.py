@@ -36,6 +36,7 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    BaseRateLimiter,
     BaseUpdateProcessor,
     CallbackQueryHandler,
     CommandHandler,
@@ -140,7 +141,8 @@ def build_application(settings: Settings, *, backoff: Backoff | None = None, rea
     )
     if settings.rate_limit:
         # Retries a 429 after the retry_after Telegram asks for; also keeps us under the flood limits.
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        limiter: BaseRateLimiter[Any] = AIORateLimiter(max_retries=3)
+        builder = builder.rate_limiter(limiter)
     app = builder.build()
     app.bot_data["settings"] = settings
     app.bot_data["outage"] = outage
