@@ -150,7 +150,7 @@ class Store:
         conn.row_factory = sqlite3.Row
         await conn.execute("PRAGMA journal_mode = WAL")
         await conn.execute("PRAGMA foreign_keys = ON")
-        await conn.execute("PRAGMA synchronous = NORMAL")
+        await conn.execute("PRAGMA synchronous = FULL")  # an acknowledged change survives power loss
         await conn.execute("PRAGMA busy_timeout = 5000")
         store = cls(conn)
         await store.migrate(schema)
