@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from bot.backups import start_backups
 from bot.config import Settings
 from bot.i18n import VI, t
 from bot.replies import Reply, to_plain
@@ -100,6 +101,7 @@ def _read(path: str) -> bytes:
 
 async def run_console(settings: Settings, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
     registry = await open_registry(settings)
+    backups = start_backups(settings, registry.store)
     console = Console(registry, settings.media_dir, stdout)
     interactive = stdin.isatty()
     if interactive:
@@ -115,4 +117,6 @@ async def run_console(settings: Settings, stdin: TextIO = sys.stdin, stdout: Tex
                 break
             await console.handle_line(line)
     finally:
+        if backups is not None:
+            await backups.stop()
         await registry.store.close()
