@@ -6,6 +6,7 @@ Usage:
     python -m bot export FILE          # the registry as JSON
     python -m bot import FILE [--apply]
     python -m bot backup FILE          # a consistent copy of the SQLite file, safe while the bot runs
+    python -m bot restore FILE         # replace BOT_DB_PATH by a checked backup (stop the bot first)
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     imp.add_argument("--apply", action="store_true")
     bak = sub.add_parser("backup", help="a consistent copy of the database (SQLite online backup)")
     bak.add_argument("file")
+    res = sub.add_parser("restore", help="replace BOT_DB_PATH by a checked backup; stop the bot first")
+    res.add_argument("file")
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     logging.basicConfig(level=settings.log_level, stream=sys.stderr,
@@ -50,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
             logging.getLogger(__name__).info("TELEGRAM_BOT_TOKEN is not set: starting the console")
         asyncio.run(run_console(settings))
         return 0
-    from bot.cli import backup, export, import_
+    from bot.cli import backup, export, import_, restore
 
     if command == "export":
         return asyncio.run(export(settings, args.file))
@@ -58,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(import_(settings, args.file, apply=args.apply))
     if command == "backup":
         return asyncio.run(backup(settings, args.file))
+    if command == "restore":
+        return restore(settings, args.file)
     parser.print_help()
     return 2
 

@@ -1,9 +1,10 @@
-"""Command-line admin tools: export, import (dry run unless --apply), backup. The local user acts as admin 0."""
+"""Command-line admin tools: export, import (dry run unless --apply), backup, restore. The local user is admin 0."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from bot.changes import Changes, Outcome
 from bot.config import Settings
 from bot.i18n import EN, describe_refusal, describe_row
 from bot.runtime import open_registry
+from bot.store import copy_database, inspect_file
 from bot.transfer import channels_csv, export_registry, plan_import
 
 CLI_ACTOR = 0
@@ -61,4 +63,22 @@ async def backup(settings: Settings, file: str) -> int:
     finally:
         await registry.store.close()
     print(f"backup written to {file}", file=sys.stderr)
+    return 0
+
+
+def restore(settings: Settings, file: str) -> int:
+    """Replace BOT_DB_PATH by a checked copy of a backup. Stop the bot first: it would keep its old file open."""
+    source, target = Path(file), settings.db_path
+    problem = inspect_file(source)
+    if problem is None and source.resolve() == target.resolve():
+        problem = "it is the database itself"
+    if problem is not None:
+        print(f"restore refused: {file}: {problem}", file=sys.stderr)
+        return 2
+    try:
+        copy_database(source, target)
+    except (OSError, sqlite3.Error) as exc:
+        print(f"restore failed: {exc}", file=sys.stderr)
+        return 2
+    print(f"restored {file} into {target}; start the bot again", file=sys.stderr)
     return 0

@@ -26,6 +26,9 @@ class Settings:
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = 8443
     log_level: str = "INFO"
+    backup_dir: Path | None = None  # None: no scheduled backups
+    backup_interval: float = 86400.0  # seconds
+    backup_keep: int = 14
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -46,6 +49,9 @@ class Settings:
             webhook_listen=e.get("BOT_WEBHOOK_LISTEN") or defaults.webhook_listen,
             webhook_port=int(e.get("BOT_WEBHOOK_PORT") or defaults.webhook_port),
             log_level=(e.get("BOT_LOG_LEVEL") or defaults.log_level).upper(),
+            backup_dir=Path(e["BOT_BACKUP_DIR"]) if e.get("BOT_BACKUP_DIR", "").strip() else None,
+            backup_interval=parse_duration(e.get("BOT_BACKUP_INTERVAL") or str(defaults.backup_interval)),
+            backup_keep=max(1, int(e.get("BOT_BACKUP_KEEP") or defaults.backup_keep)),
         )
 
 
@@ -58,3 +64,19 @@ def parse_ids(text: str) -> frozenset[int]:
                 raise ValueError(f"BOT_ADMIN_IDS: not a user id: {part!r}")
             ids.add(int(part))
     return frozenset(ids)
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str) -> float:
+    """Seconds from "3600", "30m", "6h" or "1d" (BOT_BACKUP_INTERVAL)."""
+    value = text.strip().lower()
+    factor = _UNITS.get(value[-1:], 0)
+    try:
+        seconds = float(value[:-1] if factor else value) * (factor or 1)
+    except ValueError:
+        raise ValueError(f"BOT_BACKUP_INTERVAL: not a duration: {text!r} (e.g. 86400, 30m, 6h, 1d)") from None
+    if not 0 < seconds < float("inf"):
+        raise ValueError(f"BOT_BACKUP_INTERVAL: must be a positive number of seconds: {text!r}")
+    return seconds

@@ -43,6 +43,15 @@ async def test_pragmas_wal_and_foreign_keys(registry: Registry) -> None:
         assert (await cur.fetchone())[0] == 1
 
 
+async def test_durability_is_synchronous_full_in_wal_mode(registry: Registry) -> None:
+    """FULL (2) syncs the WAL at every COMMIT: a change acknowledged as saved survives a power loss too."""
+    conn = registry.store._conn
+    async with conn.execute("PRAGMA synchronous") as cur:
+        assert (await cur.fetchone())[0] == 2
+    async with conn.execute("PRAGMA journal_mode") as cur:
+        assert (await cur.fetchone())[0] == "wal"
+
+
 async def test_seeding_twice_adds_nothing(settings: Settings, gazetteer: Gazetteer) -> None:
     first = await open_registry(settings)
     counts = [await first.store.count(t) for t in ("places", "channels", "notices", "managing_units")]

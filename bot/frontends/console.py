@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from bot.backups import start_backups
 from bot.config import Settings
 from bot.i18n import VI, t
 from bot.replies import Reply, to_plain
@@ -104,6 +105,7 @@ async def run_console(settings: Settings, stdin: TextIO = sys.stdin, stdout: Tex
         # A pipe or a terminal in another encoding can send bytes that are not UTF-8: replace, never crash.
         stdin.reconfigure(encoding="utf-8", errors="replace")
     registry = await open_registry(settings)
+    backups = start_backups(settings, registry.store)
     console = Console(registry, settings.media_dir, stdout)
     interactive = stdin.isatty()
     if interactive:
@@ -119,4 +121,6 @@ async def run_console(settings: Settings, stdin: TextIO = sys.stdin, stdout: Tex
                 break
             await console.handle_line(line)
     finally:
+        if backups is not None:
+            await backups.stop()
         await registry.store.close()

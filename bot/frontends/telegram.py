@@ -47,6 +47,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.backups import BackupSchedule, start_backups
 from bot.config import Settings
 from bot.frontends.aiohttp_request import AiohttpRequest
 from bot.frontends.delivery import Backoff, DeliveryRequest, OutageLog, short_reason, undeliverable
@@ -168,6 +169,7 @@ async def _post_init(app: Application) -> None:
     """Open the registry, and set the bot's face: command menus per language and descriptions."""
     settings: Settings = app.bot_data["settings"]
     registry = app.bot_data["registry"] = await open_registry(settings)
+    app.bot_data["backups"] = start_backups(settings, registry.store)
     for unit in registry.places.units():  # build every unit's view now, not on someone's first /channels
         await registry.unit_view(unit)
     bot = app.bot
@@ -198,6 +200,9 @@ async def set_admin_menu(bot: Any, user_id: int, *, admin: bool) -> None:
 
 
 async def _post_shutdown(app: Application) -> None:
+    backups: BackupSchedule | None = app.bot_data.get("backups")
+    if backups is not None:
+        await backups.stop()
     registry: Registry | None = app.bot_data.get("registry")
     if registry is not None:
         await registry.store.close()
