@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,7 +61,7 @@ def parse_ids(text: str) -> frozenset[int]:
     for part in text.replace(";", ",").split(","):
         part = part.strip()
         if part:
-            if not part.lstrip("-").isdigit():
+            if not re.fullmatch(r"-?[0-9]{1,18}", part):  # ASCII only: int() also takes "١٢٣"
                 raise ValueError(f"BOT_ADMIN_IDS: not a user id: {part!r}")
             ids.add(int(part))
     return frozenset(ids)

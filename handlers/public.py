@@ -18,6 +18,7 @@ from bot.services import (
     notice_number,
     notice_reference,
 )
+from bot.validate import ascii_int
 from handlers.context import Context
 
 UNITS_PER_PAGE = 12
@@ -68,7 +69,10 @@ def units_menu(ctx: Context, page: int) -> Reply:
 async def notice(ctx: Context, args: str) -> Reply:
     """/notice <unit> [page]: the unit's notices, newest first, a few per page."""
     words = args.split()
-    page = int(words.pop()) if len(words) > 1 and words[-1].isdigit() else 1
+    page = ascii_int(words[-1], 1, 10**6) if len(words) > 1 else None
+    if page is not None:
+        words.pop()
+    page = page or 1
     query = " ".join(words)
     if not query:
         return Reply().add(ctx.t("ask_province_notice"))

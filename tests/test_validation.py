@@ -15,7 +15,7 @@ from bot.services import Registry
 from bot.transfer import FORMAT, export_registry, plan_import
 from bot.validate import Invalid, ascii_int, check_date, clean_text, contains_url, iso_day
 from tests.fakebot.server import Call
-from tests.fakebot.updates import message
+from tests.fakebot.updates import callback, inline, message
 from tests.telegram_harness import SUPER_ADMIN, Harness
 
 ADMIN = {"id": SUPER_ADMIN, "is_bot": False, "first_name": "Quản trị", "language_code": "vi"}
@@ -106,6 +106,24 @@ async def test_non_ascii_digits_get_an_answer_not_the_generic_error(bot: Harness
     reply = texts(await bot.send(message(command, user=ADMIN)))
     assert reply and "Xin lỗi" not in reply
     assert await bot.registry.store.admins() == []
+
+
+async def test_non_ascii_page_numbers_anywhere_are_not_errors(bot: Harness) -> None:
+    reply = texts(await bot.send(message("/notice cần thơ ²")))
+    assert "Văn phòng UBND thành phố Cần Thơ" in reply and "Xin lỗi" not in reply
+    [answer] = [c for c in await bot.send(inline("", offset="²")) if c.method == "answerInlineQuery"]
+    assert answer.error is None and answer.params["results"]
+    calls = await bot.send(callback("page|units|²"))
+    assert all(c.error is None for c in calls) and not any("Xin lỗi" in texts([c]) for c in calls)
+
+
+def test_admin_ids_from_the_environment_are_ascii_digits() -> None:
+    from bot.config import parse_ids
+
+    assert parse_ids("11111111, 222") == frozenset({11111111, 222})
+    for bad in ("١٢٣", "１２３", "²", "12a"):
+        with pytest.raises(ValueError):
+            parse_ids(bad)
 
 
 # --- import ---------------------------------------------------------------------------------------------------

@@ -56,6 +56,7 @@ from bot.places import Place, Resolution, Status
 from bot.replies import Reply, chunk_lines, entity_count, to_html, visible_length
 from bot.runtime import open_registry
 from bot.services import Registry
+from bot.validate import ascii_int
 from handlers import ADMIN_COMMANDS, COMMANDS, Context, route_text
 from handlers import admin as admin_handlers
 from handlers import public as public_handlers
@@ -314,8 +315,9 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if command == "page" and query.message is not None:
         kind, _, number = arg.partition(CALLBACK_SEP)
         await query.answer()
-        if kind == "units" and number.isdigit():
-            reply = public_handlers.units_menu(ctx, int(number))
+        page = ascii_int(number, 1, 1000)
+        if kind == "units" and page is not None:
+            reply = public_handlers.units_menu(ctx, page)
             try:
                 await query.edit_message_text(to_html(reply.lines), reply_markup=keyboard(reply, ctx.lang))
             except BadRequest as exc:
@@ -343,7 +345,7 @@ async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     ctx = _context(update, context)
     places = inline_places(ctx.registry, query.query)
-    start = int(query.offset) if query.offset.isdigit() else 0
+    start = ascii_int(query.offset, 0, 10**6) or 0
     page = places[start : start + INLINE_PAGE]
     results = [await _inline_result(ctx, place) for place in page]
     # No more pages: omit next_offset. (PTB 22.8 sent an empty string as "[]", which a client would echo back.)
