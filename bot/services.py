@@ -7,13 +7,14 @@ dictionary lookup once a unit has been seen.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.cards import CardCache, CardEntry, CardSpec
-from bot.links import PLATFORM_LABELS, Link, LinkError, parse_link
+from bot.links import PLATFORM_LABELS, Link, LinkError
 from bot.models import Channel, Notice
 from bot.places import Gazetteer, Place, Resolution
 from bot.store import Store
+from bot.verification import judge
 
 
 def format_date(iso: str | None) -> str:
@@ -88,12 +89,13 @@ class NoticePage:
 class Verdict:
     """The answer to "is this link official?"."""
 
-    status: str  # official | superseded | retired | unregistered | refused
+    status: str  # one of bot.verification.DANGER
     link: Link | None = None
     error: LinkError | None = None
     view: ChannelView | None = None
     unit: Place | None = None
     successor: Channel | None = None
+    resembles: Channel | None = None  # the registered page a look-alike imitates
 
 
 MAX_SOURCES = 3  # sources named on a card; the rest are a /notice away
@@ -106,6 +108,7 @@ class Registry:
         self.places = gazetteer
         self.cards = cards or CardCache()
         self._views: dict[str, UnitView] = {}
+        self._all_channels: tuple[dict[str, Channel], list[Channel]] | None = None
 
     def resolve(self, query: str) -> Resolution:
         return self.places.resolve(query)
@@ -115,6 +118,7 @@ class Registry:
 
         Only the views of their units are dropped; each is rebuilt, with its card, on its next read.
         """
+        self._all_channels = None
         if not place_slugs:
             self._views.clear()
         for slug in place_slugs:
@@ -186,19 +190,25 @@ class Registry:
         return NoticePage(unit, notices, channels, page, pages)
 
     async def verify(self, text: str) -> Verdict:
-        try:
-            link = parse_link(text)
-        except LinkError as exc:
-            return Verdict("refused", error=exc)
-        channel = await self.store.channel_by_url(link.url)
+        """The verdict on one link (see bot/verification.py for the kinds of answer)."""
+        by_url, registered = await self._registered()
+        judged = judge(text, by_url, registered)
+        verdict = Verdict(judged.status, link=judged.link, error=judged.error, resembles=judged.resembles)
+        channel = judged.channel
         if channel is None:
-            return Verdict("unregistered", link=link)
+            return verdict
         place = self.places.places[channel.place_slug]
         notice = None
         if channel.notice_id:
             found = await self.store.notices_by_ids([channel.notice_id])
             notice = found[0] if found else None
-        view = ChannelView(channel, place, notice)
         successor = await self.store.channel_by_id(channel.superseded_by) if channel.superseded_by else None
-        status = "official" if channel.status == "active" else channel.status
-        return Verdict(status, link=link, view=view, unit=self.places.unit_of(place), successor=successor)
+        return replace(verdict, view=ChannelView(channel, place, notice), unit=self.places.unit_of(place),
+                       successor=successor)
+
+    async def _registered(self) -> tuple[dict[str, Channel], list[Channel]]:
+        """Every registered channel (any status), by URL too; kept until the next write."""
+        if self._all_channels is None:
+            channels = await self.store.all_channels()
+            self._all_channels = ({c.url: c for c in channels}, channels)
+        return self._all_channels

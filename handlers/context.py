@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.extract import FoundLink
 from bot.i18n import t
 from bot.services import Registry
 
@@ -22,6 +23,11 @@ class Context:
     session: dict[str, Any] = field(default_factory=dict)
     # The user whose message this one replies to, if any: /grant as a reply.
     reply_to_user: tuple[int, str | None] | None = None
+    # Links of this message that its text does not show (a text_link's hidden target, with its visible text).
+    links: tuple[FoundLink, ...] = ()
+    # The message this one replies to: its text (None: not a reply) and every link in it, hidden ones included.
+    replied_text: str | None = None
+    replied_links: tuple[FoundLink, ...] = ()
 
     def t(self, key: str, **kwargs: object) -> str:
         return t(key, self.lang, **kwargs)

@@ -6,19 +6,22 @@ import math
 import re
 
 from bot.changes import Changes
+from bot.extract import FoundLink, links_in
 from bot.links import looks_like_url
 from bot.places import Place, Resolution, Status
-from bot.replies import Choice, Image, Reply, UrlButton, bold, italic
+from bot.replies import Choice, Image, Reply, UrlButton, bold, code, italic
 from bot.services import (
     NOTICES_PER_PAGE,
     ChannelView,
     UnitView,
+    Verdict,
     format_date,
     notice_date,
     notice_number,
     notice_reference,
 )
 from bot.validate import ascii_int
+from bot.verification import DANGER
 from handlers.context import Context
 
 UNITS_PER_PAGE = 12
@@ -128,24 +131,55 @@ async def notice(ctx: Context, args: str) -> Reply:
 
 
 async def verify(ctx: Context, args: str) -> Reply:
-    if not args.strip():
-        return Reply().add(ctx.t("verify_usage"))
-    verdict = await ctx.registry.verify(args.strip().split()[0])
-    reply = Reply()
-    if verdict.status == "refused" and verdict.error:
-        reply.add(bold(ctx.t("verdict_refused")))
-        reply.add(ctx.t(f"link_{verdict.error.code}", detail=verdict.error.detail))
+    """/verify <link…>, or /verify as a reply to a message: a verdict for every link, most dangerous first."""
+    found = links_in(args) or [FoundLink(w) for w in args.split()[:1]]
+    if found:
+        return await verify_links(ctx, [*found, *ctx.links])
+    if ctx.replied_links:
+        reply = await verify_links(ctx, list(ctx.replied_links))
+        reply.answer_replied = True
         return reply
-    if verdict.status == "unregistered" and verdict.link:
-        reply.add(bold(ctx.t("verdict_unregistered")))
-        reply.add(verdict.link.url)
-        return reply.add(ctx.t("unregistered_hint"))
+    if ctx.replied_text is not None:
+        return Reply().add(ctx.t("verify_no_links"))
+    return Reply().add(ctx.t("verify_usage"))
+
+
+async def verify_links(ctx: Context, found: list[FoundLink]) -> Reply:
+    judged = [(link, await ctx.registry.verify(link.url)) for link in dict.fromkeys(found)]
+    judged.sort(key=lambda pair: DANGER.index(pair[1].status))
+    reply = Reply()
+    if len(judged) > 1:
+        reply.add(bold(ctx.t("verify_many", count=len(judged))))
+    for i, (link, verdict) in enumerate(judged):
+        if i or len(judged) > 1:
+            reply.blank()
+        _verdict_lines(ctx, reply, link, verdict)
+    units = {v.unit.slug: v.unit for _, v in judged if v.unit}
+    reply.choices = [Choice(u.name, "channels", u.slug) for u in units.values()]
+    return reply
+
+
+def _verdict_lines(ctx: Context, reply: Reply, link: FoundLink, verdict: Verdict) -> None:
+    """One verdict. A link we do not vouch for is shown as code, so that no chat app makes it clickable."""
+    if link.shown and link.shown.strip() != link.url:
+        reply.add(ctx.t("verify_shown", text=link.shown[:100]))
+    status = verdict.status
+    if status in ("lookalike", "refused", "service", "government", "unregistered"):
+        reply.add(bold(ctx.t(f"verdict_{status}")))
+        reply.add(code(link.url[:300]))
+        if status == "lookalike" and verdict.resembles:
+            reply.add(ctx.t("lookalike_of", url=verdict.resembles.url))
+        elif verdict.error:
+            reply.add(ctx.t(f"link_{verdict.error.code}", detail=verdict.error.detail))
+        if status in ("lookalike", "unregistered", "government"):
+            reply.add(ctx.t("unregistered_hint"))
+        return
     assert verdict.view and verdict.unit
     view = verdict.view
-    if verdict.status == "official":
+    if status == "official":
         reply.add(bold(ctx.t("verdict_official", name=verdict.unit.full_name)))
     else:
-        reply.add(bold(ctx.t(f"verdict_{verdict.status}")))
+        reply.add(bold(ctx.t(f"verdict_{status}")))
         reply.add(ctx.t("belongs_to", name=verdict.unit.full_name))
     reply.add(f"{view.platform_label}: {view.channel.name}{_former_note(ctx, view, verdict.unit)}")
     reply.add(view.channel.url)
@@ -154,18 +188,19 @@ async def verify(ctx: Context, args: str) -> Reply:
     if view.notice:
         reply.add(ctx.t("source", notice=notice_reference(view.notice, ctx.lang)))
     reply.add(ctx.t("as_of", date=format_date(view.channel.verified_on)))
-    reply.choices = [Choice(verdict.unit.name, "channels", verdict.unit.slug)]
-    return reply
 
 
 async def text(ctx: Context, message: str) -> Reply:
-    """A message that is not a command: a link is verified, a province name answered with its card."""
+    """A message that is not a command: its links are verified, a province name answered with its card."""
+    found = [*links_in(message), *ctx.links]
+    if found:
+        return await verify_links(ctx, found)
     if looks_like_url(message):
         return await verify(ctx, message)
-    found = ctx.registry.resolve(message)
-    if found.status is Status.FOUND:
-        return await _card(ctx, found, message)
-    return _not_one(ctx, found, message, "channels")
+    found_place = ctx.registry.resolve(message)
+    if found_place.status is Status.FOUND:
+        return await _card(ctx, found_place, message)
+    return _not_one(ctx, found_place, message, "channels")
 
 
 # --- building blocks ---------------------------------------------------------------------------------

@@ -134,7 +134,7 @@ async def test_notice_shows_the_full_reference(bot: Harness) -> None:
         ("https://zalo.me/3460461954401350861", "✅ CHÍNH THỨC — Thành phố Cần Thơ"),
         ("https://m.facebook.com/CTTDTBENTRE/", "✅ CHÍNH THỨC — Tỉnh Vĩnh Long"),
         ("https://www.facebook.com/someone.else", "❓ CHƯA ĐĂNG KÝ"),
-        ("https://faceb00k.com/congthongtincantho", "⛔ ĐƯỜNG DẪN KHÔNG HỢP LỆ"),
+        ("https://faceb00k.com/congthongtincantho", "🚫 GIẢ MẠO"),
         ("http://facebook.com/x", "⛔ ĐƯỜNG DẪN KHÔNG HỢP LỆ"),
     ],
 )
