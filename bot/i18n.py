@@ -101,6 +101,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "verdict_lookalike": ("🚫 GIẢ MẠO — KHÔNG phải kênh chính thức", "🚫 FAKE — NOT an official channel"),
     "lookalike_of": ("Đường dẫn này giống trang chính thức {url} nhưng KHÔNG phải trang đó.",
                      "This link looks like the official page {url} but is NOT that page."),
+    "close_to": ("Địa chỉ này gần giống trang chính thức {url}: hãy dùng đúng địa chỉ đó.",
+                 "This address is close to the official page {url}: use that exact address."),
     "verdict_service": ("↪️ ĐƯỜNG DẪN RÚT GỌN / CHUYỂN HƯỚNG — chưa biết trang đích",
                         "↪️ A SHORT OR REDIRECT LINK — the page it leads to is not known"),
     "verdict_government": ("🏛️ TÊN MIỀN CỦA CƠ QUAN NHÀ NƯỚC — nhưng chưa có trong sổ kênh chính thức",

@@ -74,6 +74,12 @@ def judge(text: str, by_url: dict[str, Channel], registered: list[Channel]) -> J
             return Judgement("service", error=exc)
         if exc.code in ("lookalike", "punycode", "non_ascii"):
             return Judgement("lookalike", error=exc, resembles=_imitated(text, registered))
+        first = _first_segment(text) if exc.code in ("no_page", "bad_path") else ""
+        # Not a page at all, but dressed as a registered one ("congthongtin-cantho"); the registered name itself
+        # with an unknown tab after it is not an imitation, only not a page.
+        imitated = resembles(first.replace("-", ""), registered) or resembles(first, registered) if first else None
+        if imitated is not None:  # not a page at all, but dressed as a registered one ("congthongtin-cantho")
+            return Judgement("lookalike", error=exc, resembles=imitated)
         return Judgement("refused", error=exc)
     channel = by_url.get(link.url)
     if channel is None and link.platform == Platform.PORTAL:
@@ -84,23 +90,32 @@ def judge(text: str, by_url: dict[str, Channel], registered: list[Channel]) -> J
         return Judgement(status, link=link, channel=channel)
     if link.platform == Platform.PORTAL:
         return Judgement("government", link=link)
-    imitated = resembles(page_key(link.url), [c for c in registered if c.platform == link.platform])
+    key = page_key(link.url)
+    imitated = resembles(key, [c for c in registered if c.platform == link.platform])
+    if imitated is not None and key.replace(".", "") == page_key(imitated.url).replace(".", ""):
+        # Facebook ignores dots in usernames: this may well open the registered page. Not a fake; say which.
+        return Judgement("unregistered", link=link, resembles=imitated)
     if imitated is not None:
         return Judgement("lookalike", link=link, resembles=imitated)
     return Judgement("unregistered", link=link)
 
 
-def _imitated(text: str, registered: list[Channel]) -> Channel | None:
-    """For a look-alike host: the registered page its path names ("faceb00k.com/congthongtincantho")."""
+def _first_segment(text: str) -> str:
+    """The first path segment a browser would see, lower-cased, without a leading "@"."""
     raw = text.strip()
     try:
         url = ada_url.URL(raw if "://" in raw else "https://" + raw)
     except ValueError:
-        return None
-    first = next((s for s in url.pathname.split("/") if s), "").lower().lstrip("@")
+        return ""
+    return next((s for s in url.pathname.split("/") if s), "").lower().lstrip("@")
+
+
+def _imitated(text: str, registered: list[Channel]) -> Channel | None:
+    """For a look-alike host: the registered page its path names ("faceb00k.com/congthongtincantho")."""
+    first = _first_segment(text)
     if not first:
         return None
     for channel in registered:
         if page_key(channel.url) == first:
             return channel
-    return resembles(first, registered)
+    return resembles(first.replace("-", ""), registered) or resembles(first, registered)

@@ -169,6 +169,8 @@ def _verdict_lines(ctx: Context, reply: Reply, link: FoundLink, verdict: Verdict
         reply.add(code(link.url[:300]))
         if status == "lookalike" and verdict.resembles:
             reply.add(ctx.t("lookalike_of", url=verdict.resembles.url))
+        elif verdict.resembles:
+            reply.add(ctx.t("close_to", url=verdict.resembles.url))
         elif verdict.error:
             reply.add(ctx.t(f"link_{verdict.error.code}", detail=verdict.error.detail))
         if status in ("lookalike", "unregistered", "government"):

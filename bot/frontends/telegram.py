@@ -27,6 +27,8 @@ from telegram import (
     InputTextMessageContent,
     LinkPreviewOptions,
     Message,
+    MessageEntity,
+    ReplyParameters,
     SwitchInlineQueryChosenChat,
     Update,
 )
@@ -49,11 +51,12 @@ from telegram.ext import (
 
 from bot.backups import BackupSchedule, start_backups
 from bot.config import Settings
+from bot.extract import FoundLink, links_in
 from bot.frontends.aiohttp_request import AiohttpRequest
 from bot.frontends.delivery import Backoff, DeliveryRequest, OutageLog, short_reason, undeliverable
 from bot.i18n import EN, VI, has, lang_of, t
 from bot.places import Place, Resolution, Status
-from bot.replies import Reply, chunk_lines, entity_count, to_html, visible_length
+from bot.replies import Reply, chunk_lines, entity_count, to_html, to_plain, visible_length
 from bot.runtime import open_registry
 from bot.services import Registry
 from bot.validate import ascii_int
@@ -230,6 +233,7 @@ def _context(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Context:
         reply_to_user = (replied.from_user.id, replied.from_user.full_name)
     # A guided conversation belongs to one user in one chat.
     session = context.user_data.setdefault(chat.id if chat else 0, {}) if context.user_data is not None else {}
+    replied_text = (replied.text or replied.caption or "") if replied is not None else None
     return Context(
         registry=context.application.bot_data["registry"],
         lang=lang_of(user.language_code if user else None),
@@ -240,7 +244,33 @@ def _context(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Context:
         super_admins=settings.admin_ids,
         session=session,
         reply_to_user=reply_to_user,
+        links=hidden_links(message),
+        replied_text=replied_text,
+        replied_links=tuple(dict.fromkeys([*links_in(replied_text or ""), *hidden_links(replied)])),
     )
+
+
+def hidden_links(message: Message | None) -> tuple[FoundLink, ...]:
+    """Links whose target the text does not show: text_link entities ("Bấm vào đây" → a URL), with that text."""
+    if message is None:
+        return ()
+    found = [*message.parse_entities([MessageEntity.TEXT_LINK]).items(),
+             *message.parse_caption_entities([MessageEntity.TEXT_LINK]).items()]
+    return tuple(FoundLink(entity.url, shown) for entity, shown in found if entity.url)
+
+
+def where(message: Message | None, reply: Reply, private: bool) -> dict[str, Any]:
+    """Where an answer goes: the topic it was asked in; in groups, as a reply to the asker's message (or to the
+    message a /verify replied to)."""
+    if message is None:
+        return {}
+    target: dict[str, Any] = {}
+    if message.is_topic_message and message.message_thread_id:
+        target["message_thread_id"] = message.message_thread_id
+    answered = message.reply_to_message if reply.answer_replied and message.reply_to_message else message
+    if answered is not message or not private:
+        target["reply_parameters"] = ReplyParameters(answered.message_id, allow_sending_without_reply=True)
+    return target
 
 
 def _command_args(message: Message) -> str:
@@ -257,7 +287,7 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     name = message.text.split(maxsplit=1)[0][1:].split("@", 1)[0].lower()
     ctx = _context(update, context)
     reply = await COMMANDS[name](ctx, _command_args(message))
-    await send_reply(context, message.chat_id, reply, ctx)
+    await send_reply(context, message.chat_id, reply, ctx, where(message, reply, ctx.private))
     if reply.role_changed is not None:
         is_admin = await admin_handlers.changes(ctx).is_admin(reply.role_changed, ctx.super_admins)
         await set_admin_menu(context.bot, reply.role_changed, admin=is_admin)
@@ -294,7 +324,8 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if message is None or not message.text:
         return
     ctx = _context(update, context)
-    await send_reply(context, message.chat_id, await route_text(ctx, message.text), ctx)
+    reply = await route_text(ctx, message.text)
+    await send_reply(context, message.chat_id, reply, ctx, where(message, reply, ctx.private))
 
 
 async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -302,7 +333,11 @@ async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if message is None:
         return
     ctx = _context(update, context)
-    await send_reply(context, message.chat_id, Reply().add(ctx.t("unsupported_message")), ctx)
+    if message.caption:  # a photo or a file with a caption, forwarded perhaps: its links are what to check
+        reply = await route_text(ctx, message.caption)
+    else:
+        reply = Reply().add(ctx.t("unsupported_message"))
+    await send_reply(context, message.chat_id, reply, ctx, where(message, reply, ctx.private))
 
 
 async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -344,6 +379,15 @@ async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if query is None:
         return
     ctx = _context(update, context)
+    found = links_in(query.query)
+    if found:  # "@bot <link>": the verdict, to send into the chat where the link was doubted
+        verdict = await public_handlers.verify_links(ctx, found)
+        title = to_plain(verdict.lines[:1])[:100] or ctx.t("verify_usage")
+        await query.answer([InlineQueryResultArticle(
+            id="verify", title=title, description=found[0].url[:200],
+            input_message_content=InputTextMessageContent(to_html(chunk_lines(verdict.lines, 4096)[0])))],
+            cache_time=0, is_personal=True)
+        return
     places = inline_places(ctx.registry, query.query)
     start = ascii_int(query.offset, 0, 10**6) or 0
     page = places[start : start + INLINE_PAGE]
@@ -450,9 +494,11 @@ def keyboard(reply: Reply, lang: str, *, callbacks: bool = True) -> InlineKeyboa
     return InlineKeyboardMarkup(rows) if rows else None
 
 
-async def send_reply(context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply, ctx: Context) -> None:
-    """Send a Reply: the card as a photo with the text as caption when it fits, else the photo then the text."""
-    bot = context.bot
+async def send_reply(context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply, ctx: Context,
+                     target: dict[str, Any] | None = None) -> None:
+    """Send a Reply: the card as a photo with the text as caption when it fits, else the photo then the text.
+    `target` (see `where`) puts every message in the asker's topic, as a reply where that helps."""
+    bot = _Targeted(context.bot, target or {})
     markup = keyboard(reply, ctx.lang)
     text_chunks = chunk_lines(reply.lines, MessageLimit.MAX_TEXT_LENGTH)
     if reply.image is not None:
@@ -466,6 +512,25 @@ async def send_reply(context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Re
         await bot.send_message(chat_id, to_html(chunk), reply_markup=markup if last else None)
     for name, content in ([reply.document] if reply.document else []) + reply.extra_documents:
         await bot.send_document(chat_id, InputFile(content, filename=name))
+
+
+class _Targeted:
+    """The bot, with the topic and reply target added to every send."""
+
+    def __init__(self, bot: Any, target: dict[str, Any]) -> None:
+        self._bot, self._target = bot, target
+
+    async def send_message(self, *args: Any, **kwargs: Any) -> Any:
+        return await self._bot.send_message(*args, **self._target, **kwargs)
+
+    async def send_photo(self, *args: Any, **kwargs: Any) -> Any:
+        return await self._bot.send_photo(*args, **self._target, **kwargs)
+
+    async def send_document(self, *args: Any, **kwargs: Any) -> Any:
+        return await self._bot.send_document(*args, **self._target, **kwargs)
+
+    async def send_media_group(self, *args: Any, **kwargs: Any) -> Any:
+        return await self._bot.send_media_group(*args, **self._target, **kwargs)
 
 
 async def _send_card(ctx: Context, bot: Any, chat_id: int, reply: Reply, caption: str,

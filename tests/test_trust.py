@@ -1,0 +1,155 @@
+"""Verify what staff actually receive: every kind of link, wherever it sits in a message — end to end on the
+fake Telegram server and in the console."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from bot.services import Registry
+from tests.fakebot.server import Call
+from tests.fakebot.updates import GROUP, VI_USER, inline, message, private_chat
+from tests.telegram_harness import Harness
+
+FANPAGE = "https://www.facebook.com/congthongtincantho"
+ZALO = "https://zalo.me/3460461954401350861"
+FAKE = "🚫 GIẢ MẠO"
+
+
+def answers(calls: list[Call]) -> list[Call]:
+    return [c for c in calls if c.method in ("sendMessage", "sendPhoto") and c.error is None]
+
+
+def text_of(calls: list[Call]) -> str:
+    return "\n".join(c.params.get("text") or c.params.get("caption") or "" for c in answers(calls))
+
+
+@pytest.mark.parametrize(("url", "expected", "mentions"), [
+    (FANPAGE, "✅ CHÍNH THỨC — Thành phố Cần Thơ", FANPAGE),
+    ("https://www.facebook.com/congthongtincanth0", FAKE, FANPAGE),
+    ("https://www.facebook.com/congthongtin-cantho", FAKE, FANPAGE),
+    ("https://faceb00k.com/congthongtincantho", FAKE, FANPAGE),
+    ("https://zalo.me/3460461954401350862", FAKE, ZALO),
+    ("https://fb.me/congthongtincantho", "↪️ ĐƯỜNG DẪN RÚT GỌN", "mở nó"),
+    ("https://l.facebook.com/l.php?u=https%3A%2F%2Fevil.example", "↪️ ĐƯỜNG DẪN RÚT GỌN", "Facebook"),
+    ("https://chinhphu.vn", "🏛️ TÊN MIỀN CỦA CƠ QUAN NHÀ NƯỚC", "chinhphu.vn"),
+    ("https://baochinhphu.vn/tin-tuc", "🏛️ TÊN MIỀN CỦA CƠ QUAN NHÀ NƯỚC", "baochinhphu.vn"),
+    ("https://www.facebook.com/someone.else", "❓ CHƯA ĐĂNG KÝ", "someone.else"),
+    ("https://www.facebook.com/congthongtin.cantho", "❓ CHƯA ĐĂNG KÝ", FANPAGE),  # dots: maybe the same page
+    ("http://www.facebook.com/congthongtincantho", "⛔ ĐƯỜNG DẪN KHÔNG HỢP LỆ", "https://"),
+])
+async def test_a_verdict_for_each_kind_of_link(bot: Harness, url: str, expected: str, mentions: str) -> None:
+    text = text_of(await bot.send(message(f"/verify {url}")))
+    assert text.startswith(f"<b>{expected}") and mentions in text
+
+
+@pytest.mark.parametrize("pasted", [
+    f"{FANPAGE}.", f"{FANPAGE},", f"{FANPAGE};", f"({FANPAGE})", f"«{FANPAGE}»", f"“{FANPAGE}”", f"<{FANPAGE}>",
+    f"[Cổng TTĐT]({FANPAGE})", f"'{FANPAGE}'", f"{FANPAGE}!", f"Xem tại: {FANPAGE}.",
+])
+async def test_trailing_punctuation_is_not_part_of_the_link(bot: Harness, pasted: str) -> None:
+    text = text_of(await bot.send(message(f"/verify {pasted}")))
+    assert "<b>✅ CHÍNH THỨC — Thành phố Cần Thơ" in text and "ĐƯỜNG DẪN" not in text and FAKE not in text
+
+
+def forwarded(text: str, **extra: Any) -> dict[str, Any]:
+    update = message(text)
+    update["message"]["forward_origin"] = {"type": "hidden_user", "sender_user_name": "Ai đó",
+                                           "date": int(time.time())}
+    update["message"].update(extra)
+    return update
+
+
+async def test_a_forwarded_message_with_two_links_gets_a_verdict_each_most_dangerous_first(bot: Harness) -> None:
+    calls = await bot.send(forwarded(f"Mời theo dõi {FANPAGE} và trang mới https://faceb00k.com/congthongtincantho"))
+    text = text_of(calls)
+    assert "2 đường dẫn" in text
+    assert text.index(FAKE) < text.index("✅ CHÍNH THỨC")
+    assert "<code>https://faceb00k.com/congthongtincantho</code>" in text  # shown, but not clickable
+
+
+async def test_a_text_link_to_a_lookalike_is_judged_by_its_hidden_target(bot: Harness) -> None:
+    update = message("Bấm vào đây để xem trang chính thức")
+    update["message"]["entities"] = [{"type": "text_link", "offset": 0, "length": 11,
+                                      "url": "https://faceb00k.com/congthongtincantho"}]
+    text = text_of(await bot.send(update))
+    assert FAKE in text and "“Bấm vào đây”" in text and FANPAGE in text
+
+
+async def test_a_photo_caption_with_a_link_is_verified(bot: Harness) -> None:
+    update = message("")
+    del update["message"]["text"]
+    update["message"]["photo"] = [{"file_id": "AgAD1", "file_unique_id": "u1", "width": 90, "height": 90}]
+    update["message"]["caption"] = f"Trang chính thức: {FANPAGE}."
+    assert text_of(await bot.send(update)).startswith("<b>✅ CHÍNH THỨC")
+
+
+async def test_verify_as_a_reply_in_a_group_checks_the_replied_message_and_answers_it(bot: Harness) -> None:
+    original = message("Anh em theo dõi trang https://www.facebook.com/congthongtincanth0 nhé", chat=GROUP)
+    update = message("/verify", chat=GROUP)
+    update["message"]["reply_to_message"] = original["message"]
+    [answer] = answers(await bot.send(update))
+    assert FAKE in answer.params["text"]
+    assert answer.params["reply_parameters"]["message_id"] == original["message"]["message_id"]
+
+
+async def test_in_a_group_the_answer_replies_to_the_asker(bot: Harness) -> None:
+    update = message("/channels cần thơ", chat=GROUP)
+    [answer] = answers(await bot.send(update))
+    assert answer.params["reply_parameters"]["message_id"] == update["message"]["message_id"]
+
+
+async def test_in_a_forum_topic_the_answer_goes_to_that_topic(bot: Harness) -> None:
+    forum = {**GROUP, "is_forum": True}
+    update = message("/verify " + FANPAGE, chat=forum)
+    update["message"].update(message_thread_id=77, is_topic_message=True)
+    [answer] = answers(await bot.send(update))
+    assert answer.params["message_thread_id"] == 77
+
+
+async def test_inline_mode_with_a_link_returns_the_verdict(bot: Harness) -> None:
+    [answer] = [c for c in await bot.send(inline("https://faceb00k.com/congthongtincantho")) if
+                c.method == "answerInlineQuery"]
+    [result] = answer.params["results"]
+    assert answer.error is None and FAKE in result["input_message_content"]["message_text"]
+
+
+async def test_a_plain_message_without_links_is_still_a_province(bot: Harness) -> None:
+    calls = await bot.send(message("cần thơ", user=VI_USER, chat=private_chat(VI_USER)))
+    assert "Kênh thông tin chính thức — Thành phố Cần Thơ" in text_of(calls)
+
+
+# No verdict calls a real government or platform host fake.
+REAL_HOSTS = [
+    "https://chinhphu.vn", "https://baochinhphu.vn", "https://vanban.chinhphu.vn/abc", "https://gov.vn",
+    "https://cantho.gov.vn", "https://www.cantho.gov.vn/tin-tuc", "https://vinhlong.gov.vn", "https://bentre.gov.vn",
+    "https://dichvucong.gov.vn/p/home/dvc-trang-chu.html", "https://mic.gov.vn", "https://mof.gov.vn",
+    "https://moh.gov.vn", "https://hanoi.gov.vn", "https://hochiminhcity.gov.vn", "https://danang.gov.vn",
+    "https://thuvienphapluat.gov.vn", "https://xaydungchinhsach.chinhphu.vn",
+    "https://fb.me/abc", "https://m.me/congthongtincantho", "https://fb.watch/abc123/", "https://l.facebook.com/l.php",
+    "https://lm.facebook.com/l.php?u=x", "https://business.facebook.com/x", "https://developers.facebook.com/docs",
+    "https://www.messenger.com/t/123", "https://messenger.com", "https://apps.facebook.com/x",
+    "https://touch.facebook.com/x", "https://free.facebook.com/x", "https://static.xx.fbcdn.net/rsrc.php",
+    "https://connect.facebook.net/en_US/sdk.js", "https://youtu.be/dQw4w9WgXcQ", "https://music.youtube.com/watch",
+    "https://studio.youtube.com/channel/x", "https://www.youtube-nocookie.com/embed/x", "https://i.ytimg.com/vi/x",
+    "https://www.youtube.com/watch?v=abc", "https://www.youtube.com/shorts/abc", "https://vt.tiktok.com/ZS123/",
+    "https://vm.tiktok.com/ZM123/", "https://ads.tiktok.com/x", "https://www.tiktok.com/foryou",
+    "https://www.tiktok.com/t/ZT123/", "https://oa.zalo.me/home", "https://chat.zalo.me", "https://id.zalo.me/account",
+    "https://zalo.me/s/123456789/", "https://developers.zalo.me/docs",
+    "https://zaloapp.com", "https://s120-ava-talk.zadn.vn/x", "https://www.facebook.com/login",
+    "https://www.facebook.com/share/abc", "https://www.facebook.com/groups/123", "https://m.facebook.com/home.php",
+    "https://web.facebook.com/watch", "https://mbasic.facebook.com/", "https://www.fb.com/", "https://zalo.me/",
+    "https://www.tiktok.com/login", "https://m.youtube.com/results?search_query=x", "https://youtube.com/feed/trending",
+    "fb.me/abc", "youtu.be/abc", "https://facebook.com/reel/123", "https://www.facebook.com/stories/123",
+]
+
+
+async def test_no_real_government_or_platform_host_is_called_fake(registry: Registry) -> None:
+    assert len(REAL_HOSTS) >= 60
+    for url in REAL_HOSTS:
+        verdict = await registry.verify(url)
+        assert verdict.status != "lookalike", (url, verdict)
+        if verdict.error is not None:
+            assert verdict.error.code not in ("lookalike", "punycode"), url
