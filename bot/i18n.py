@@ -12,10 +12,11 @@ def lang_of(language_code: str | None) -> str:
 _STRINGS: dict[str, tuple[str, str]] = {
     # --- general ---
     "welcome": (
-        "Xin chào! Tôi cho biết các kênh thông tin chính thức hiện hành của 34 tỉnh, thành phố: fanpage Facebook, "
-        "Zalo OA, cổng thông tin, kèm mã QR và văn bản thông báo.",
-        "Hello! I give the current official information channels of Vietnam's 34 provinces and cities: Facebook "
-        "pages, Zalo Official Accounts, portals, with QR codes and the notice that announced them.",
+        "Xin chào! Tôi cho biết các kênh thông tin chính thức hiện hành của các tỉnh, thành phố: fanpage Facebook, "
+        "Zalo OA, cổng thông tin, kèm mã QR và văn bản thông báo. Sổ hiện có kênh của {covered} trên 34 tỉnh, thành phố.",
+        "Hello! I give the current official information channels of Vietnam's provinces and cities: Facebook "
+        "pages, Zalo Official Accounts, portals, with QR codes and the notice that announced them. The registry has "
+        "channels for {covered} of the 34 provinces and cities so far.",
     ),
     "help_title": ("Cách dùng", "How to use"),
     "help_channels": ("/channels <tỉnh> — các kênh chính thức và mã QR", "/channels <province> — official channels and QR"),
@@ -31,6 +32,25 @@ _STRINGS: dict[str, tuple[str, str]] = {
                    "/import, /admins, /grant, /revoke",
                    "Admin: /addchannel, /editchannel, /retirechannel, /addnotice, /history, /undo, /export, /import, "
                    "/admins, /grant, /revoke"),
+    "unit_count": ("{name} · {count} kênh", "{name} · {count} channels"),
+    "unit_none": ("{name} · chưa có", "{name} · none yet"),
+    "no_channels_hint": ("Bạn biết kênh chính thức của {name}? Gửi /report {name} <đường dẫn và văn bản thông báo> để quản trị viên xem xét.",
+                         "Know an official channel of {name}? Send /report {name} <the link and the notice> for the admins to review."),
+    "help_report": ("/report <đường dẫn hoặc tỉnh> <nội dung> — báo một kênh sai, giả mạo hoặc còn thiếu",
+                    "/report <link or province> <what is wrong> — report a wrong, fake or missing channel"),
+    "report_usage": ("Cách dùng: /report <đường dẫn hoặc tên tỉnh> <điều gì chưa đúng>.",
+                     "Usage: /report <link or province> <what is wrong>."),
+    "report_thanks": ("Cảm ơn bạn! Báo cáo #{id} đã được gửi tới quản trị viên.", "Thank you! Report #{id} has reached the admins."),
+    "report_new": ("📣 Báo cáo mới #{id} từ {who}: {subject} — {text}", "📣 New report #{id} from {who}: {subject} — {text}"),
+    "reports_title": ("Báo cáo đang chờ xử lý ({count})", "Open reports ({count})"),
+    "reports_empty": ("Không có báo cáo nào đang chờ.", "No open reports."),
+    "reports_usage": ("/reports — xem báo cáo; /reports done <số> — đánh dấu đã xử lý.",
+                      "/reports — list open reports; /reports done <number> — mark one resolved."),
+    "report_resolved": ("Đã đánh dấu báo cáo #{id} là đã xử lý.", "Report #{id} marked resolved."),
+    "report_unknown": ("Không có báo cáo đang chờ số #{id}.", "There is no open report #{id}."),
+    "private_only": ("Lệnh này chỉ dùng trong trò chuyện riêng với bot, để không đăng dữ liệu vào nhóm. Không có gì được gửi vào nhóm.",
+                     "Use this command in a private chat with the bot, so that nothing is posted to the group."),
+    "open_private": ("Mở trò chuyện riêng", "Open a private chat"),
     "unknown_command": ("Tôi không hiểu lệnh {cmd}. Gõ /help để xem các lệnh.",
                         "I don't know the command {cmd}. Type /help to see the commands."),
     "unsupported_message": ("Tôi chỉ đọc được tin nhắn chữ: tên tỉnh, đường dẫn, hoặc lệnh. Gõ /help để xem cách dùng.",

@@ -189,6 +189,10 @@ class Registry:
         channels = {c.id: c for c in await self.store.channels_of(scope, every_status) if c.id in wanted}
         return NoticePage(unit, notices, channels, page, pages)
 
+    async def coverage(self) -> dict[str, int]:
+        """Active channels per unit (slug → count), for menus and the welcome text."""
+        return {u.slug: len((await self.unit_view(u)).channels) for u in self.places.units()}
+
     async def verify(self, text: str) -> Verdict:
         """The verdict on one link (see bot/verification.py for the kinds of answer)."""
         by_url, registered = await self._registered()

@@ -33,13 +33,14 @@ async def start(ctx: Context, args: str) -> Reply:
     payload = args.strip()
     if payload and DEEP_LINK.match(payload) and payload in ctx.registry.places.places:
         return await _card(ctx, Resolution(Status.FOUND, ctx.registry.places.places[payload]), payload)
-    reply = Reply().add(bold(ctx.t("welcome")))
+    covered = sum(1 for n in (await ctx.registry.coverage()).values() if n)
+    reply = Reply().add(bold(ctx.t("welcome", covered=covered)))
     return reply.extend(await help_(ctx, ""))
 
 
 async def help_(ctx: Context, args: str) -> Reply:
     reply = Reply().add(bold(ctx.t("help_title")))
-    for key in ("help_channels", "help_notice", "help_verify", "help_help"):
+    for key in ("help_channels", "help_notice", "help_verify", "help_report", "help_help"):
         reply.add(ctx.t(key))
     reply.blank().add(italic(ctx.t("help_examples")))
     if ctx.bot_username:
@@ -52,19 +53,21 @@ async def help_(ctx: Context, args: str) -> Reply:
 async def channels(ctx: Context, args: str) -> Reply:
     query = args.strip()
     if not query:
-        return units_menu(ctx, 1)
+        return await units_menu(ctx, 1)
     return await _card(ctx, ctx.registry.resolve(query), query)
 
 
-def units_menu(ctx: Context, page: int) -> Reply:
-    """The 34 units as choices, UNITS_PER_PAGE at a time, alphabetically."""
+async def units_menu(ctx: Context, page: int) -> Reply:
+    """The 34 units as choices, UNITS_PER_PAGE at a time, alphabetically, each with how many channels it has."""
     units = ctx.registry.places.units()
+    counts = await ctx.registry.coverage()
     pages = math.ceil(len(units) / UNITS_PER_PAGE)
     page = min(max(page, 1), pages)
     chunk = units[(page - 1) * UNITS_PER_PAGE : page * UNITS_PER_PAGE]
     reply = Reply().add(ctx.t("ask_province"))
     reply.add(italic(ctx.t("page", page=page, pages=pages)))
-    reply.choices = [Choice(u.name, "channels", u.slug) for u in chunk]
+    reply.choices = [Choice(ctx.t("unit_count", name=u.name, count=counts[u.slug]) if counts[u.slug] else
+                            ctx.t("unit_none", name=u.name), "channels", u.slug) for u in chunk]
     reply.page = ("units", page, pages)
     return reply
 
@@ -222,7 +225,10 @@ def channels_reply(ctx: Context, view: UnitView, found: Resolution | None = None
     if view.merged:
         reply.add(italic(ctx.t("includes", names=", ".join(p.name for p in view.merged))))
     if not view.channels:
+        # Nothing to show or share: text only, saying so, and how to propose one. No image, no share button.
         reply.add(ctx.t("no_channels", name=unit.name))
+        reply.add(ctx.t("no_channels_hint", name=unit.name))
+        return reply
     for cv in view.channels:
         reply.add("• ", bold(cv.platform_label), f": {cv.channel.name}{_former_note(ctx, cv, unit)}")
         reply.add(cv.channel.url)

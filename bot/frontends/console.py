@@ -66,7 +66,7 @@ class Console:
         reply = await handler(self.ctx, args)
         if reply.page and reply.page[0] == "units":
             # No buttons to page with here: show every page at once.
-            return [reply] + [units_menu(self.ctx, p) for p in range(2, reply.page[2] + 1)]
+            return [reply] + [await units_menu(self.ctx, p) for p in range(2, reply.page[2] + 1)]
         return [reply]
 
     def render(self, reply: Reply) -> None:
@@ -109,7 +109,8 @@ async def run_console(settings: Settings, stdin: TextIO = sys.stdin, stdout: Tex
     console = Console(registry, settings.media_dir, stdout)
     interactive = stdin.isatty()
     if interactive:
-        stdout.write(t("welcome", VI) + "\n/help\n\n")
+        covered = sum(1 for n in (await registry.coverage()).values() if n)
+        stdout.write(t("welcome", VI, covered=covered) + "\n/help\n\n")
     loop = asyncio.get_running_loop()
     try:
         while True:

@@ -180,7 +180,8 @@ async def _post_init(app: Application) -> None:
     for lang, code in ((VI, None), (EN, "en")):
         commands = [BotCommand(name, _menu_description(name, lang)) for name in PUBLIC_MENU]
         await bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=code)
-        await bot.set_my_description(t("welcome", lang), language_code=code)
+        covered = sum(1 for n in (await registry.coverage()).values() if n)
+        await bot.set_my_description(t("welcome", lang, covered=covered), language_code=code)
         await bot.set_my_short_description(_short_description(lang), language_code=code)
     admin_ids = set(settings.admin_ids) | {user_id for user_id, *_ in await app.bot_data["registry"].store.admins()}
     for user_id in sorted(admin_ids):
@@ -352,7 +353,7 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await query.answer()
         page = ascii_int(number, 1, 1000)
         if kind == "units" and page is not None:
-            reply = public_handlers.units_menu(ctx, page)
+            reply = await public_handlers.units_menu(ctx, page)
             try:
                 await query.edit_message_text(to_html(reply.lines), reply_markup=keyboard(reply, ctx.lang))
             except BadRequest as exc:
