@@ -44,7 +44,8 @@ _SUBJECT = re.compile(r"^(?:V/v|V/V|Về việc|VỀ VIỆC)\b")
 _BODY_OPENERS = ("Căn cứ", "Thực hiện", "Nhằm", "Để ", "Hiện nay", "Theo ", "Ngày ", "Kính gửi")
 _BULLET = re.compile(r"^\s*(?:[-–—•+*]|\d{1,2}[.)]|[a-zđ][.)])\s+")
 _SIGN_MARK = re.compile(r"(?i)^[\[(].{0,40}[\])]$|^đã ký$|^\(?ký\b")
-_ABBREVIATIONS = frozenset({"tp", "tx", "tt", "kt", "tm", "ttg", "ubnd", "q", "p", "ths", "ts", "pgs", "gs", "bs", "số"})
+_ABBREVIATIONS = frozenset({"tp", "tx", "tt", "kt", "tm", "ttg", "ubnd", "q", "p", "ths", "ts", "pgs", "gs", "bs",
+                            "số"})
 
 # --- the body -----------------------------------------------------------------------------------------------
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}")
@@ -59,7 +60,8 @@ _FAKE = re.compile(r"(?i)giả mạo|mạo danh|lừa đảo|không phải (?:l�
                    r"|không chính thức|không (?:do|thuộc)[^.;]{0,40}quản lý|cảnh giác|tránh xa")
 _RETIRE = re.compile(r"(?i)(?:dừng|ngừng|không còn)\s+(?:hoạt động|sử dụng|cập nhật|vận hành|được cập nhật)"
                      r"|đóng (?:trang|tài khoản)|trang cũ|tài khoản cũ|địa chỉ cũ")
-_REPLACED_BY = re.compile(r"(?i)(?:được\s+)?thay (?:thế )?bằng|chuyển sang|chuyển về|chuyển thành|(?:địa chỉ|trang) mới")
+_REPLACED_BY = re.compile(r"(?i)(?:được\s+)?thay (?:thế )?bằng|chuyển sang|chuyển về|chuyển thành"
+                          r"|(?:địa chỉ|trang) mới")
 _REPLACES = re.compile(r"(?i)thay (?:thế )?cho")
 _CONTACT = re.compile(r"(?i)đơn vị (?:trực tiếp )?(?:chủ quản|quản lý|vận hành)|liên hệ|website\s*(?:của đơn vị)?\s*:"
                       r"|trang web\s*:|điện thoại|thư điện tử|e-?mail|địa chỉ\s*:\s*số")
@@ -78,7 +80,8 @@ _CONNECTOR_TAIL = re.compile(r"(?i)[\s,:(–-]*(?:(?:tại|theo|với|có)\s+)?(
                              r"|truy cập|là)?\s*(?:mới|cũ)?\s*[:(–-]*\s*$")
 _CHANNEL_NOUN = re.compile(r"(?i)\b(?:trang|fanpage|kênh|tài khoản|cổng|zalo|facebook|youtube|tiktok|mạng xã hội)\b")
 _MANAGER = re.compile(r"(?i)(?:đơn vị|cơ quan)\s+(?:trực tiếp\s+)?(?:chủ quản|quản lý|vận hành)[^:]{0,30}:\s*"
-                      r"(?P<name>[^;:]{3,200}?)(?=\s*[,;.]?\s*(?:địa chỉ|điện thoại|đt|e-?mail|thư điện tử)\b|;|\.\s|$)")
+                      r"(?P<name>[^;:]{3,200}?)"
+                      r"(?=\s*[,;.]?\s*(?:địa chỉ|điện thoại|đt|e-?mail|thư điện tử)\b|;|\.\s|$)")
 _MANAGER_OF = re.compile(r"(?:[Kk]ênh|[Tt]rang)(?: thông tin)? chính thức của\s+(?P<name>(?:Cổng|Trang|Ban|Sở|Văn phòng"
                          r"|Trung tâm|Ủy ban|UBND|Báo|Đài)[^,;.:]{3,120}?)\s+(?:hiện|được|do|trên|tại|gồm|là)\b")
 _ADDRESS = re.compile(r"(?i)địa chỉ\s*:\s*(?P<v>.+?)(?=\s*;|\s*[,.]\s*(?:điện thoại|đt|e-?mail|thư điện tử|website)\b"
@@ -251,7 +254,7 @@ def _place_and_date(draft: Draft, header: str) -> None:
     place: list[str] = []
     for word in reversed(words):  # the place is the capitalised words right before the comma
         bare = word.strip("*_")
-        if bare[:1].isupper() and (bare[1:].islower() or len(bare) == 1 or bare in ("TP.", "Tp.", "TP")) or (
+        if (bare[:1].isupper() and (bare[1:].islower() or len(bare) == 1 or bare in ("TP.", "Tp.", "TP"))) or (
                 bare.endswith(".") and bare[:-1].isalpha() and len(bare) <= 3):
             place.insert(0, bare)
         else:
@@ -517,8 +520,7 @@ def _channels(draft: Draft, body: list[str]) -> None:
     newish: set[str] = set()  # channels announced as new ("trang mới")
     for s in sentences:
         found = _links_in(s.text)
-        dates = [_iso(m) for m in _LIVE_FROM.finditer(s.text)]
-        dates = [d for d in dates if d]
+        dates = [d for d in (_iso(m) for m in _LIVE_FROM.finditer(s.text)) if d]
         replaced_by = _REPLACED_BY.search(s.text)
         replaces = _REPLACES.search(s.text)
         announced_here: list[DraftChannel] = []
@@ -544,7 +546,7 @@ def _channels(draft: Draft, body: list[str]) -> None:
                 channel.name = _channel_name(before)
             if re.search(r"(?i)\bmới\b", before):
                 newish.add(link.url)
-            if replaced_by and f.start < replaced_by.start() or replaces and f.start > replaces.start():
+            if (replaced_by and f.start < replaced_by.start()) or (replaces and f.start > replaces.start()):
                 olds.append(channel)
             elif replaced_by or replaces:
                 news.append(channel)
