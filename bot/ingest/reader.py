@@ -79,6 +79,7 @@ _NAMED = re.compile(r"(?i)(?:có\s+)?tên\s*(?:gọi\s*)?(?:là\s*)?:?\s*(?P<nam
 _CONNECTOR_TAIL = re.compile(r"(?i)[\s,:(–-]*(?:(?:tại|theo|với|có)\s+)?(?:địa chỉ|đường dẫn|đường link|link|url"
                              r"|truy cập|là)?\s*(?:mới|cũ)?\s*[:(–-]*\s*$")
 _CHANNEL_NOUN = re.compile(r"(?i)\b(?:trang|fanpage|kênh|tài khoản|cổng|zalo|facebook|youtube|tiktok|mạng xã hội)\b")
+_CONTAINER_NOUN = re.compile(r"(?i)\b(?:trang|fanpage|kênh|tài khoản|cổng)\b")
 _MANAGER = re.compile(r"(?i)(?:đơn vị|cơ quan)\s+(?:trực tiếp\s+)?(?:chủ quản|quản lý|vận hành)[^:]{0,30}:\s*"
                       r"(?P<name>[^;:]{3,200}?)"
                       r"(?=\s*[,;.]?\s*(?:địa chỉ|điện thoại|đt|e-?mail|thư điện tử)\b|;|\.\s|$)")
@@ -131,9 +132,10 @@ def normalise(text: str) -> list[str]:
     text = _ZERO_WIDTH.sub("", _SPACE_CHARS.sub(" ", text))
     text = _MD_LINK.sub(lambda m: _md_link(m.group(1), m.group(2)), text)
     text = _MD_AUTOLINK.sub(lambda m: m.group(1).removeprefix("mailto:"), text)
-    text = text.replace("**", "").replace("__", "").replace("<br>", "\n").replace("<br/>", "\n")
-    raw = [line.strip().strip("*").strip().lstrip("#").strip() for line in text.split("\n")]
-    return _columns(_tables(raw))
+    text = text.replace("**", "").replace("__", "")
+    raw = [line.rstrip().strip("*").rstrip().lstrip("#").rstrip() for line in text.split("\n")]
+    lines = _columns(_tables([line.lstrip() if line.lstrip().startswith("|") else line for line in raw]))
+    return [part.strip() for line in lines for part in re.split(r"<br\s*/?>", line)]
 
 
 def _md_link(label: str, target: str) -> str:
@@ -155,10 +157,29 @@ def _tables(lines: list[str]) -> list[str]:
         rows: list[list[str]] = []
         while i < len(lines) and lines[i].startswith("|"):
             if not _TABLE_SEPARATOR.match(lines[i]):
-                rows.append([cell.strip() for cell in lines[i].strip().strip("|").split("|")])
+                rows.append([re.sub(r"<br\s*/?>", "\n", cell).strip()
+                             for cell in lines[i].strip().strip("|").split("|")])
             i += 1
-        out.extend(_by_column(rows))
+        out.extend(_listed(rows) or _by_column(rows))
     return out
+
+
+def _listed(rows: list[list[str]]) -> list[str]:
+    """A table of channels (a header row naming "Tên" and "Địa chỉ") as the sentences a notice would write."""
+    if len(rows) < 2:
+        return []
+    head = [fold(cell) for cell in rows[0]]
+    name = next((i for i, h in enumerate(head) if h.startswith("ten")), None)
+    url = next((i for i, h in enumerate(head) if h.startswith(("dia chi", "duong dan", "link", "url"))), None)
+    kind = next((i for i, h in enumerate(head) if h.startswith(("nen tang", "kenh", "mang xa hoi", "loai"))), None)
+    if name is None or url is None:
+        return []
+    out = []
+    for row in rows[1:]:
+        cells = row + [""] * (len(head) - len(row))
+        platform = f"{cells[kind]} " if kind is not None and cells[kind] else ""
+        out.append(f"- {platform}có tên {cells[name]}, địa chỉ: {cells[url]};")
+    return [*out, ""]
 
 
 def _columns(lines: list[str]) -> list[str]:
@@ -167,17 +188,24 @@ def _columns(lines: list[str]) -> list[str]:
     i = 0
     while i < len(lines):
         if not _COLUMN_GAP.search(lines[i]):
-            out.append(lines[i])
+            out.append(lines[i].strip())
             i += 1
             continue
         rows: list[list[str]] = []
-        while i < len(lines) and (_COLUMN_GAP.search(lines[i]) or (lines[i] and rows and len(rows) < 12
-                                                                    and i + 1 < len(lines)
-                                                                    and _COLUMN_GAP.search(lines[i + 1]))):
-            rows.append([part.strip() for part in re.split(r" {4,}", lines[i], maxsplit=1)])
+        while i < len(lines) and (_COLUMN_GAP.search(lines[i]) or _indented(lines[i]) or (
+                lines[i].strip() and i + 1 < len(lines) and (_COLUMN_GAP.search(lines[i + 1])
+                                                               or _indented(lines[i + 1])))):
+            if _indented(lines[i]):
+                rows.append(["", lines[i].strip()])  # only the right-hand column has text on this line
+            else:
+                rows.append([part.strip() for part in re.split(r" {4,}", lines[i].strip(), maxsplit=1)])
             i += 1
         out.extend(_by_column(rows))
     return out
+
+
+def _indented(line: str) -> bool:
+    return line.startswith(" " * 10) and bool(line.strip())
 
 
 def _by_column(rows: list[list[str]]) -> list[str]:
@@ -222,7 +250,17 @@ def _issuer(header: list[str]) -> str | None:
         after = header[motto + 1 :]
         parts += [line for line in after[:4] if line and _upper(line) and not _is_motto(line)
                   and not _NUMBER.search(line) and not _DATE.search(line) and fold(line) != "thong bao"]
-    return _clean(" - ".join(dict.fromkeys(parts)), "issuer") if parts else None
+    joined: list[str] = []
+    for part in dict.fromkeys(parts):
+        # "ỦY BAN NHÂN DÂN" over "TỈNH HẬU GIANG" is one name on two lines; "UBND TỈNH X" over "BAN …" is two.
+        if joined and fold(part).startswith(_NAME_CONTINUES):
+            joined[-1] += " " + part
+        else:
+            joined.append(part)
+    return _clean(" - ".join(joined), "issuer") if joined else None
+
+
+_NAME_CONTINUES = ("tinh ", "thanh pho ", "huyen ", "quan ", "thi xa ", "xa ", "phuong ")
 
 
 def _upper(line: str) -> bool:
@@ -481,17 +519,21 @@ def _nearest_platform(text: str, platforms: tuple[str, ...]) -> str | None:
     return best[1] if best else None
 
 
-def _clause(sentence: str, start: int, end: int) -> tuple[str, str]:
-    """The text before a link within its clause (after the last ";" or item start), and the whole clause."""
+def _clause(sentence: str, start: int, end: int, previous_end: int = 0) -> tuple[str, str]:
+    """The text before a link within its clause (after the last ";", and after the link before it), and the
+    whole clause."""
     left = sentence.rfind(";", 0, start) + 1
     right = sentence.find(";", end)
     right = len(sentence) if right < 0 else right
-    return sentence[left:start], sentence[left:right]
+    return sentence[max(left, previous_end):start], sentence[left:right]
 
 
 def _channel_name(before: str) -> str | None:
     """The name the notice gives a channel: "… có tên (là) X, địa chỉ: …", or the words that introduce it."""
     text = _BULLET.sub("", before.strip(), count=1).strip()
+    quoted = re.findall(r"[“\"]([^”\"]{2,120})[”\"]", text)
+    if quoted:
+        return _clean(quoted[-1].strip(), "name")
     m = _NAMED.search(text)
     if m:
         return _clean(m.group("name").strip(" “”\"',:-"), "name")
@@ -500,13 +542,12 @@ def _channel_name(before: str) -> str | None:
     text = re.split(r"(?i)\b(?:và|hoặc)\s*$", text)[0].strip(" ,")
     if not text:
         return None
-    words = text.split()
-    if not _CHANNEL_NOUN.match(text) or len(words) > 12:
-        nouns = list(_CHANNEL_NOUN.finditer(text))
+    if not _CHANNEL_NOUN.match(text) or len(text.split()) > 12:
+        # "… thông báo ra mắt kênh YouTube chính thức": the name starts at the last word for a channel.
+        nouns = list(_CONTAINER_NOUN.finditer(text)) or list(_CHANNEL_NOUN.finditer(text))
         if not nouns:
             return None
-        text = text[nouns[-1].start() :] if len(nouns) == 1 or len(text[nouns[-1].start():].split()) > 1 else (
-            text[nouns[-2].start() :])
+        text = text[nouns[-1].start() :]
         if len(text.split()) > 12:
             return None
     text = text[:1].upper() + text[1:]
@@ -526,8 +567,10 @@ def _channels(draft: Draft, body: list[str]) -> None:
         announced_here: list[DraftChannel] = []
         olds: list[DraftChannel] = []
         news: list[DraftChannel] = []
+        previous_end = 0
         for f in found:
-            before, clause = _clause(s.text, f.start, f.end)
+            before, clause = _clause(s.text, f.start, f.end, previous_end)
+            previous_end = f.end
             if s.inherited == "fake" or _FAKE.search(clause):
                 draft.refused_links.append(RefusedLink(f.text, "named_fake"))
                 continue
@@ -596,6 +639,8 @@ def _resolve(draft: Draft, places: Gazetteer) -> None:
              for m in _PROVINCE_IN.finditer(part)]
     if draft.place:
         names.append(draft.place)
+    for text in (draft.subject, draft.managing_unit.name if draft.managing_unit else None):
+        names += [m.group("n").strip() for m in _PROVINCE_IN.finditer(text or "")]
     place = None
     for name in names:
         found = places.resolve(name)
