@@ -135,7 +135,8 @@ def normalise(text: str) -> list[str]:
     text = text.replace("**", "").replace("__", "")
     raw = [line.rstrip().strip("*").rstrip().lstrip("#").rstrip() for line in text.split("\n")]
     lines = _columns(_tables([line.lstrip() if line.lstrip().startswith("|") else line for line in raw]))
-    return [part.strip() for line in lines for part in re.split(r"<br\s*/?>", line)]
+    # Runs of spaces left inside a line are justification (a PDF's text layer): one space.
+    return [re.sub(r" {2,}", " ", part.strip()) for line in lines for part in re.split(r"<br\s*/?>", line)]
 
 
 def _md_link(label: str, target: str) -> str:
@@ -439,7 +440,7 @@ def _sentences(body: list[str]) -> list[_Sentence]:
     bullet = False
     for line in body:
         starts_item = bool(_BULLET.match(line))
-        if not line or starts_item or (current and current[-1].endswith(":")):
+        if not line or starts_item:  # (not after "địa chỉ:": a PDF may wrap the line right before the link)
             if current:
                 segments.append((" ".join(current), bullet))
             current, bullet = ([line] if line else []), starts_item
