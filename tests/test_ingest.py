@@ -248,7 +248,8 @@ V/v vận hành kênh Zalo OA của Cổng Thông tin điện tử tỉnh
 
 Kính gửi: Các sở, ban, ngành tỉnh.
 """
-PASTE_BODY = """Zalo OA có tên Cổng TTĐT Bến Tre, địa chỉ: https://zalo.me/5566778899001122334, chính thức hoạt động từ ngày 01/03/2022.
+PASTE_BODY = """Zalo OA có tên Cổng TTĐT Bến Tre, địa chỉ: https://zalo.me/5566778899001122334,
+chính thức hoạt động từ ngày 01/03/2022.
 
 Nơi nhận:
 - Như trên;
