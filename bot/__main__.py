@@ -5,6 +5,7 @@ Usage:
     python -m bot console              # the console, always
     python -m bot export FILE          # the registry as JSON
     python -m bot import FILE [--apply]
+    python -m bot ingest FILE [--json] [--apply]   # read a notice (.txt .md .pdf .docx) into a draft entry
     python -m bot backup FILE          # a consistent copy of the SQLite file, safe while the bot runs
     python -m bot restore FILE         # replace BOT_DB_PATH by a checked backup (stop the bot first)
 """
@@ -30,6 +31,10 @@ def main(argv: list[str] | None = None) -> int:
     imp = sub.add_parser("import", help="validate an export file; with --apply, apply it in one transaction")
     imp.add_argument("file")
     imp.add_argument("--apply", action="store_true")
+    ing = sub.add_parser("ingest", help="read an official notice into a draft entry; --apply stores it (audited)")
+    ing.add_argument("file")
+    ing.add_argument("--json", action="store_true", help="print the draft as JSON")
+    ing.add_argument("--apply", action="store_true", help="store it as one audited, undoable change")
     bak = sub.add_parser("backup", help="a consistent copy of the database (SQLite online backup)")
     bak.add_argument("file")
     res = sub.add_parser("restore", help="replace BOT_DB_PATH by a checked backup; stop the bot first")
@@ -53,12 +58,14 @@ def main(argv: list[str] | None = None) -> int:
             logging.getLogger(__name__).info("TELEGRAM_BOT_TOKEN is not set: starting the console")
         asyncio.run(run_console(settings))
         return 0
-    from bot.cli import backup, export, import_, restore
+    from bot.cli import backup, export, import_, ingest, restore
 
     if command == "export":
         return asyncio.run(export(settings, args.file))
     if command == "import":
         return asyncio.run(import_(settings, args.file, apply=args.apply))
+    if command == "ingest":
+        return asyncio.run(ingest(settings, args.file, as_json=args.json, apply=args.apply))
     if command == "backup":
         return asyncio.run(backup(settings, args.file))
     if command == "restore":

@@ -223,12 +223,45 @@ class Changes:
                     await store.update_channel(own.id, superseded_by=successor.id)
         return None
 
+    async def _ingest(self, work: _Touched, p: dict[str, Any]) -> str:
+        """A notice read by bot.ingest, with its channels: new ones registered, ones of the same unit re-sourced
+        to it, retired and replaced ones marked so. A link registered to another unit refuses the whole change."""
+        places = self.registry.places
+        unit = places.unit_of(places.places[p["place_slug"]])
+        notice_id = await self._insert_notice(p["notice"])
+        work.created_notice(notice_id)
+        ids: dict[str, int] = {}
+        for c in p["channels"]:
+            status = "active" if c["status"] == "active" else "retired"  # "superseded" once its successor is in
+            existing = await self.store.channel_by_url(c["url"])
+            if existing is None:
+                channel_id = await self.store.insert_channel(
+                    place_slug=p["place_slug"], platform=c["platform"], name=c["name"], url=c["url"],
+                    verified_on=today(), notice_id=notice_id, status=status, as_written=c.get("as_written"),
+                    since=c.get("since"))
+                work.created_channel(channel_id)
+            else:
+                channel = await work.channel(existing.id)
+                if places.unit_of(places.places[channel.place_slug]) != unit:
+                    raise _Conflict(channel.url)
+                channel_id = channel.id
+                await self.store.update_channel(channel_id, notice_id=notice_id, verified_on=today(), status=status,
+                                                superseded_by=None, since=c.get("since") or channel.since)
+            await self.store.link_notice_channel(notice_id, channel_id)
+            ids[c["url"]] = channel_id
+        for c in p["channels"]:
+            successor = ids.get(c.get("superseded_by_url") or "")
+            if successor is not None and successor != ids[c["url"]]:
+                await self.store.update_channel(ids[c["url"]], status="superseded", superseded_by=successor)
+        return str(p["place_slug"])
+
     _APPLIERS: ClassVar[dict[str, Callable[..., Awaitable[str | None]]]] = {
         "add_channel": _add_channel,
         "edit_channel": _edit_channel,
         "retire_channel": _retire_channel,
         "add_notice": _add_notice,
         "import": _apply_import,
+        "ingest": _ingest,
     }
 
     async def _insert_notice(self, n: dict[str, Any]) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from bot.replies import Reply
-from handlers import admin, public
+from handlers import admin, ingest, public
 from handlers.context import Context
 
 Handler = Callable[[Context, str], Awaitable[Reply]]
@@ -27,6 +27,7 @@ ADMIN_COMMANDS: dict[str, Handler] = {
     "editchannel": admin.editchannel,
     "retirechannel": admin.retirechannel,
     "addnotice": admin.addnotice,
+    "ingest": ingest.ingest,
     "history": admin.history,
     "undo": admin.undo,
     "export": admin.export,
@@ -37,7 +38,9 @@ ADMIN_COMMANDS: dict[str, Handler] = {
 }
 
 # Not in any menu: /cancel ends a guided conversation; "yes"/"no" are what Confirm / Cancel buttons send.
-OTHER_COMMANDS: dict[str, Handler] = {"cancel": admin.cancel, "yes": admin.confirm, "no": admin.cancel_change}
+# /done ends a pasted notice (/ingest); /set corrects the notice's draft before its Confirm.
+OTHER_COMMANDS: dict[str, Handler] = {"cancel": admin.cancel, "yes": admin.confirm, "no": admin.cancel_change,
+                                      "done": ingest.done, "set": ingest.set_field}
 
 COMMANDS: dict[str, Handler] = {**PUBLIC_COMMANDS, **ADMIN_COMMANDS, **OTHER_COMMANDS}
 
@@ -45,9 +48,12 @@ __all__ = ["ADMIN_COMMANDS", "COMMANDS", "PUBLIC_COMMANDS", "Context", "Handler"
 
 
 async def route_text(ctx: Context, text: str) -> Reply:
-    """A plain message: the next answer of a guided conversation if one is open, else a public question."""
+    """A plain message: the next answer of a guided conversation, or the next part of a notice being pasted
+    (/ingest … /done), if one is open; else a public question."""
     if "addnotice" in ctx.session:
         return await admin.continue_conversation(ctx, text)
+    if ingest.collecting(ctx):
+        return await ingest.continue_paste(ctx, text)
     return await public.text(ctx, text)
 
 

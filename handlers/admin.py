@@ -284,7 +284,8 @@ async def addnotice(ctx: Context, args: str) -> Reply:
 
 async def cancel(ctx: Context, args: str) -> Reply:
     """/cancel: leave the guided conversation (if any); a pending change is cancelled with its button."""
-    if ctx.session.pop("addnotice", None) is None:
+    guided, pasted = ctx.session.pop("addnotice", None), ctx.session.pop("ingest", None)
+    if guided is None and pasted is None:
         return Reply().add(ctx.t("nothing_to_cancel"))
     return Reply().add(ctx.t("conversation_cancelled"))
 

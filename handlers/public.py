@@ -122,7 +122,8 @@ async def notice(ctx: Context, args: str) -> Reply:
             reply.add(ctx.t("announced"))
             for c in announced:
                 status = "" if c.status == "active" else f" ({c.status})"
-                reply.add(f"• {c.name}: ", c.url + status)
+                since = f" — {ctx.t('live_from', date=format_date(c.since))}" if c.since else ""
+                reply.add(f"• {c.name}: ", c.url + status + since)
         if n.recipients:
             reply.add(ctx.t("recipients", v="; ".join(n.recipients)))
     reply.choices = [Choice(ctx.t("see_channels"), "channels", unit.slug)]
@@ -232,6 +233,8 @@ def channels_reply(ctx: Context, view: UnitView, found: Resolution | None = None
     for cv in view.channels:
         reply.add("• ", bold(cv.platform_label), f": {cv.channel.name}{_former_note(ctx, cv, unit)}")
         reply.add(cv.channel.url)
+        if cv.channel.since:
+            reply.add(italic(ctx.t("live_from", date=format_date(cv.channel.since))))
     if view.notices:
         reply.blank()
         for n in view.notices:

@@ -18,7 +18,7 @@ from bot.i18n import VI, t
 from bot.replies import Reply, to_plain
 from bot.runtime import open_registry
 from bot.services import Registry
-from handlers import COMMANDS, Context, admin, route_text, split_command
+from handlers import COMMANDS, Context, admin, ingest, route_text, split_command
 from handlers.public import units_menu
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,8 @@ class Console:
         if not line and self._awaiting_confirmation is None:
             return
         try:
-            if self._awaiting_confirmation is not None:
+            # "/set …" corrects an /ingest draft: it answers with a new preview (and voids this one) instead.
+            if self._awaiting_confirmation is not None and not line.startswith("/set "):
                 token, self._awaiting_confirmation = self._awaiting_confirmation, None
                 answer = admin.confirm if line.lower() in ("yes", "y", "có", "co") else admin.cancel_change
                 self.render(await answer(self.ctx, token))
@@ -60,6 +61,12 @@ class Console:
             except OSError:
                 return [Reply().add(t("file_unreadable", self.ctx.lang, path=args))]
             return [await admin.import_file(self.ctx, content)]
+        if name == "ingest" and args.lower().endswith((".txt", ".md", ".pdf", ".docx")):
+            try:  # /ingest FILE: a notice file, as a document captioned /ingest is on Telegram
+                content = await asyncio.to_thread(_read, args)
+            except OSError:
+                return [Reply().add(t("file_unreadable", self.ctx.lang, path=args))]
+            return [await ingest.ingest_file(self.ctx, args, content)]
         handler = COMMANDS.get(name)
         if handler is None:
             return [Reply().add(t("unknown_command", self.ctx.lang, cmd="/" + name))]

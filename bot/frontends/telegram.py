@@ -60,8 +60,9 @@ from bot.replies import Reply, chunk_lines, entity_count, to_html, to_plain, vis
 from bot.runtime import open_registry
 from bot.services import Registry
 from bot.validate import ascii_int
-from handlers import ADMIN_COMMANDS, COMMANDS, Context, route_text
+from handlers import ADMIN_COMMANDS, COMMANDS, Context, route_text, split_command
 from handlers import admin as admin_handlers
+from handlers import ingest as ingest_handlers
 from handlers import public as public_handlers
 
 log = logging.getLogger(__name__)
@@ -308,7 +309,13 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await send_reply(context, message.chat_id, Reply().add(ctx.t("not_admin")), ctx)
         return
     content = bytes(await (await document.get_file()).download_as_bytearray())
-    await send_reply(context, message.chat_id, await admin_handlers.import_file(ctx, content), ctx)
+    # The caption says what the file is for: /ingest a notice (or a file sent while pasting one), else /import.
+    caption = split_command(message.caption or "", ctx.bot_username)
+    if (caption is not None and caption[0] == "ingest") or ingest_handlers.collecting(ctx):
+        reply = await ingest_handlers.ingest_file(ctx, document.file_name or "", content)
+    else:
+        reply = await admin_handlers.import_file(ctx, content)
+    await send_reply(context, message.chat_id, reply, ctx)
 
 
 async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
