@@ -165,6 +165,8 @@ async def text(ctx: Context, message: str) -> Reply:
     found = ctx.registry.resolve(message)
     if found.status is Status.FOUND:
         return await _card(ctx, found, message)
+    if found.status is Status.HELP:  # "xin chào", "help", "giúp": how to use the bot, not a guess
+        return await help_(ctx, "")
     return _not_one(ctx, found, message, "channels")
 
 
