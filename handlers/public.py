@@ -115,7 +115,7 @@ async def notice(ctx: Context, args: str) -> Reply:
         if announced:
             reply.add(ctx.t("announced"))
             for c in announced:
-                status = "" if c.status == "active" else f" ({c.status})"
+                status = "" if c.status == "active" else f" ({ctx.t('status_' + c.status)})"
                 reply.add(f"• {c.name}: ", c.url + status)
         if n.recipients:
             reply.add(ctx.t("recipients", v="; ".join(n.recipients)))
