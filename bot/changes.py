@@ -119,13 +119,13 @@ class Changes:
                     if isinstance(entry, Result):
                         return entry
                     await self._undo_rows(entry, actor_id, actor_name)
-                    place_slug = entry.place_slug
+                    place_slug, detail = entry.place_slug, entry.action
                 else:
-                    place_slug = await self._apply(kind, payload, actor_id, actor_name)
+                    place_slug, detail = await self._apply(kind, payload, actor_id, actor_name), ""
         except _Conflict as exc:
             return Result(Outcome.CONFLICT, detail=str(exc), kind=kind)
         self.registry.changed(*self._touched)
-        return Result(Outcome.APPLIED, place_slug, kind=kind)
+        return Result(Outcome.APPLIED, place_slug, detail, kind=kind)
 
     # --- applying --------------------------------------------------------------------------------------
     async def _apply(self, kind: str, p: dict[str, Any], actor_id: int, actor_name: str | None) -> str | None:
