@@ -293,10 +293,11 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "outcome_stale": ("Không hoàn tác: đó không còn là thay đổi gần nhất của bạn, hoặc đã được hoàn tác. Không có gì thay đổi; gửi lại /undo để xem trước mới.",
                       "Not undone: that is no longer your newest change, or it was undone already. Nothing was changed; send /undo again for a fresh preview."),
     "notice_word": ("văn bản", "notice"),
-    "notice_ref": ("văn bản #{id}", "notice #{id}"),
+    "notice_ref": ("#{id}", "#{id}"),
     "channel_ref": ("kênh #{id}", "channel #{id}"),
     "field_superseded_by": ("thay bằng", "replaced by"),
     "vietnam_time": ("giờ Việt Nam (UTC+7)", "Vietnam time (UTC+7)"),
+    "field_verified_on": ("cập nhật", "as of"),
 }
 
 

@@ -19,6 +19,7 @@ from bot.links import Link, LinkError, parse_link
 from bot.models import Channel
 from bot.places import Place, Status
 from bot.replies import Choice, Confirmation, Reply, bold, italic
+from bot.services import format_date
 from bot.text import fold, nfc
 from bot.transfer import channels_csv, export_registry, plan_import
 from bot.validate import Invalid, ascii_int, check_date, clean_text, optional_text
@@ -537,7 +538,7 @@ def _diff(ctx: Context, before: dict, after: dict) -> list[str]:
     return lines
 
 
-_DIFF_FIELDS = ("name", "url", "status", "place_slug", "notice_id", "superseded_by")
+_DIFF_FIELDS = ("name", "url", "status", "place_slug", "notice_id", "superseded_by", "verified_on")
 
 
 def _value(ctx: Context, key: str, value: object, channels: dict[int, dict]) -> str:
@@ -551,6 +552,8 @@ def _value(ctx: Context, key: str, value: object, channels: dict[int, dict]) -> 
         return place.name + (ctx.t("former_suffix") if ctx.registry.places.is_renamed(place) else "")
     if key == "notice_id":
         return ctx.t("notice_ref", id=value)
+    if key == "verified_on":
+        return format_date(str(value))
     if key == "superseded_by":
         successor = channels.get(value) if isinstance(value, int) else None
         return successor["url"] if successor else ctx.t("channel_ref", id=value)
