@@ -9,12 +9,13 @@ every row it touched; /undo restores the "before" snapshot, refusing if someone 
 from __future__ import annotations
 
 import secrets
+import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
-from bot.models import Channel, ManagingUnit, Notice
+from bot.models import AuditEntry, Channel, ManagingUnit, Notice
 from bot.services import Registry
 from bot.store import Store, now_iso
 
@@ -28,6 +29,8 @@ class Outcome:
     CONFLICT = "conflict"  # the registry changed since the preview (URL taken, row edited…)
     EXPIRED = "expired"  # confirmed too long after the preview
     NOTHING = "nothing"
+    UNDONE = "undone"  # /undo: the caller's last change was undone already (undo never walks further back)
+    STALE = "stale"  # an undo's Confirm: that change is no longer the caller's last one not undone
 
 
 @dataclass(frozen=True)
@@ -35,10 +38,19 @@ class Result:
     outcome: str
     place_slug: str | None = None
     detail: str = ""
+    kind: str = ""  # the kind of change confirmed ("undo", "add_channel"…)
+
+
+UNDO = "undo"  # the pending kind of a previewed /undo: {"audit_id": …}
 
 
 def today() -> str:
     return now_iso()[:10]
+
+
+def _checked_on(p: dict[str, Any]) -> str:
+    """The date the change's preview showed as the channels' "as of" (so the saved card matches it)."""
+    return str(p.get("verified_on") or today())
 
 
 class Changes:
@@ -102,11 +114,18 @@ class Changes:
                 if not await self.store.close_pending(token, actor_id, "done"):
                     return Result(Outcome.NOT_YOURS if owner != actor_id else Outcome.ALREADY)
                 await self.store.defer_foreign_keys()
-                place_slug = await self._apply(kind, payload, actor_id, actor_name)
+                if kind == UNDO:
+                    entry = await self._undoable(actor_id, int(payload["audit_id"]))
+                    if isinstance(entry, Result):
+                        return entry
+                    await self._undo_rows(entry, actor_id, actor_name)
+                    place_slug, detail = entry.place_slug, entry.action
+                else:
+                    place_slug, detail = await self._apply(kind, payload, actor_id, actor_name), ""
         except _Conflict as exc:
-            return Result(Outcome.CONFLICT, detail=str(exc))
+            return Result(Outcome.CONFLICT, detail=str(exc), kind=kind)
         self.registry.changed(*self._touched)
-        return Result(Outcome.APPLIED, place_slug)
+        return Result(Outcome.APPLIED, place_slug, detail, kind=kind)
 
     # --- applying --------------------------------------------------------------------------------------
     async def _apply(self, kind: str, p: dict[str, Any], actor_id: int, actor_name: str | None) -> str | None:
@@ -128,8 +147,8 @@ class Changes:
     async def _add_channel(self, work: _Touched, p: dict[str, Any]) -> str:
         await self._require_free_url(p["url"])
         channel_id = await self.store.insert_channel(
-            place_slug=p["place_slug"], platform=p["platform"], name=p["name"], url=p["url"], verified_on=today(),
-            notice_id=p.get("notice_id"))
+            place_slug=p["place_slug"], platform=p["platform"], name=p["name"], url=p["url"],
+            verified_on=_checked_on(p), notice_id=p.get("notice_id"))
         work.created_channel(channel_id)
         return str(p["place_slug"])
 
@@ -140,7 +159,7 @@ class Changes:
             await self._require_free_url(fields["url"])
         if "place_slug" in fields and channel.superseded_by is not None:
             raise _Conflict(channel.url)  # its successor stays in its unit: retire or re-point that first
-        await self.store.update_channel(channel.id, **fields, verified_on=today())
+        await self.store.update_channel(channel.id, **fields, verified_on=_checked_on(p))
         return str(fields.get("place_slug", channel.place_slug))
 
     async def _retire_channel(self, work: _Touched, p: dict[str, Any]) -> str:
@@ -153,7 +172,7 @@ class Changes:
             if existing is None:
                 successor_id = await self.store.insert_channel(
                     place_slug=channel.place_slug, platform=p["successor_platform"], name=channel.name,
-                    url=p["successor_url"], verified_on=today())
+                    url=p["successor_url"], verified_on=_checked_on(p))
                 work.created_channel(successor_id)
             else:
                 # An existing successor is read, not written: it is part of what undo must find unchanged.
@@ -183,7 +202,7 @@ class Changes:
             await work.channel(channel_id)
             await self.store.link_notice_channel(notice_id, channel_id)
             # The newest notice is the channel's source from now on.
-            await self.store.update_channel(channel_id, notice_id=notice_id, verified_on=today())
+            await self.store.update_channel(channel_id, notice_id=notice_id, verified_on=_checked_on(p))
         return str(p["place_slug"])
 
     async def _apply_import(self, work: _Touched, p: dict[str, Any]) -> str | None:
@@ -284,49 +303,88 @@ class Changes:
             raise _Conflict(url)
 
     # --- undo ------------------------------------------------------------------------------------------
+    async def undo_candidate(self, actor_id: int) -> AuditEntry | Result:
+        """What /undo would undo: the caller's newest change, if not undone yet and its rows are as it left them.
+
+        Only the newest: once it is undone, /undo says so rather than walking back to older changes.
+        """
+        found = await self.store.last_change(actor_id)
+        if found is None or found[0].before is None or found[0].after is None:
+            return Result(Outcome.NOTHING)
+        entry, undone = found
+        if undone:
+            return Result(Outcome.UNDONE, entry.place_slug, entry.action)
+        if not await self._unchanged_since(entry):
+            return Result(Outcome.CONFLICT, entry.place_slug, entry.action)
+        return entry
+
+    async def propose_undo(self, actor_id: int, entry: AuditEntry) -> str:
+        """A pending undo of exactly this audit entry: Confirm undoes it, or nothing if it is no longer the one."""
+        return await self.propose(actor_id, UNDO, {"audit_id": entry.id})
+
     async def undo(self, actor_id: int, actor_name: str | None) -> Result:
-        """Restore every row the caller's own last change touched, if none of them changed since.
+        """Undo the caller's newest change at once (the CLI and tests; in chat /undo previews and confirms)."""
+        try:
+            async with self.store.transaction():
+                await self.store.defer_foreign_keys()
+                entry = await self.undo_candidate(actor_id)
+                if isinstance(entry, Result):
+                    return entry
+                await self._undo_rows(entry, actor_id, actor_name)
+        except _Conflict:
+            return Result(Outcome.CONFLICT, entry.place_slug if isinstance(entry, AuditEntry) else None)
+        self.registry.changed(*self._touched)
+        return Result(Outcome.APPLIED, entry.place_slug, entry.action, kind=UNDO)
+
+    async def _undoable(self, actor_id: int, audit_id: int) -> AuditEntry | Result:
+        """The entry a confirmed undo names, if it is still the caller's newest change and not undone."""
+        found = await self.store.last_change(actor_id)
+        if found is None or found[0].id != audit_id or found[1]:
+            return Result(Outcome.STALE, kind=UNDO)
+        return found[0]
+
+    async def _unchanged_since(self, entry: AuditEntry) -> bool:
+        assert entry.after is not None
+        current = await _snapshot(self.store, [c["id"] for c in entry.after["channels"]],
+                                  [n["id"] for n in entry.after["notices"]])
+        return _comparable(current) == _comparable(entry.after)
+
+    async def _undo_rows(self, entry: AuditEntry, actor_id: int, actor_name: str | None) -> None:
+        """Restore every row `entry` touched, inside the caller's transaction, if none of them changed since.
 
         Rows the change created are deleted, rows it read or wrote get their earlier values back, links between
         notices and channels included. Anything else that points at those rows (a later change's successor, a
         later notice) makes the foreign-key check fail, and the undo is refused as a conflict: nothing that
         someone else acknowledged is ever lost to an undo.
         """
-        entry = await self.store.last_undoable(actor_id)
-        if entry is None or entry.before is None or entry.after is None:
-            return Result(Outcome.NOTHING)
         store = self.store
+        assert entry.before is not None and entry.after is not None
         before, after = entry.before, entry.after
-        try:
-            async with store.transaction():
-                await store.defer_foreign_keys()
-                current = await _snapshot(store, [c["id"] for c in after["channels"]],
-                                          [n["id"] for n in after["notices"]])
-                if _comparable(current) != _comparable(after):
-                    raise _Conflict(entry.place_slug or "")
-                for c in before["channels"]:
-                    fields = {k: v for k, v in c.items() if k in _CHANNEL_FIELDS}
-                    await store.update_channel(c["id"], **fields)
-                for n in before["notices"]:
-                    await store.set_notice_channels(n["id"], n.get("channel_ids") or [])
-                kept_channels = {c["id"] for c in before["channels"]}
-                kept_notices = {n["id"] for n in before["notices"]}
-                for c in after["channels"]:
-                    if c["id"] not in kept_channels:
-                        await store.delete_channel(c["id"])
-                for n in after["notices"]:
-                    if n["id"] not in kept_notices:
-                        await store.delete_notice(n["id"])
-                if await store.foreign_key_violations():
-                    raise _Conflict(entry.place_slug or "")
-                restored = await _snapshot(store, list(kept_channels), list(kept_notices))
-                await store.add_audit(actor_id=actor_id, actor_name=actor_name, action="undo",
-                                      place_slug=entry.place_slug, entity=entry.entity, entity_id=entry.entity_id,
-                                      before=after, after=restored, undoes=entry.id)
-        except _Conflict:
-            return Result(Outcome.CONFLICT, entry.place_slug)
-        self.registry.changed(*(_places_in(before) | _places_in(after)))
-        return Result(Outcome.APPLIED, entry.place_slug, entry.action)
+        if not await self._unchanged_since(entry):
+            raise _Conflict(entry.place_slug or "")
+        for c in before["channels"]:
+            fields = {k: v for k, v in c.items() if k in _CHANNEL_FIELDS}
+            try:
+                await store.update_channel(c["id"], **fields)
+            except sqlite3.IntegrityError as exc:  # its old URL has been registered again since
+                raise _Conflict(c["url"]) from exc
+        for n in before["notices"]:
+            await store.set_notice_channels(n["id"], n.get("channel_ids") or [])
+        kept_channels = {c["id"] for c in before["channels"]}
+        kept_notices = {n["id"] for n in before["notices"]}
+        for c in after["channels"]:
+            if c["id"] not in kept_channels:
+                await store.delete_channel(c["id"])
+        for n in after["notices"]:
+            if n["id"] not in kept_notices:
+                await store.delete_notice(n["id"])
+        if await store.foreign_key_violations():
+            raise _Conflict(entry.place_slug or "")
+        restored = await _snapshot(store, list(kept_channels), list(kept_notices))
+        await store.add_audit(actor_id=actor_id, actor_name=actor_name, action="undo",
+                              place_slug=entry.place_slug, entity=entry.entity, entity_id=entry.entity_id,
+                              before=after, after=restored, undoes=entry.id)
+        self._touched |= _places_in(before) | _places_in(after)
 
 
 class _Touched:

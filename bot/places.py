@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
 from pathlib import Path
 
-from bot.text import compact, edit_distance, fold
+from bot.text import compact, edit_distance, fold, vi_sort_key
 
 FORMER_PREFIX = "old_"
 MEMO_SIZE = 4096
@@ -17,6 +18,22 @@ MEMO_SIZE = 4096
 _LEADING_WORDS = (("thanh", "pho"), ("tinh",), ("tp",), ("t", "p"), ("tx",), ("thu", "do"), ("province",), ("city",),
                   ("of",))
 _TRAILING_WORDS = (("province",), ("city",), ("viet", "nam"), ("vietnam",), ("vn",), ("cu",), ("old",), ("former",))
+# Words that say what kind of channel or that this is a request, dropped wherever they stand ("fanpage cần thơ",
+# "cho tôi kênh của Đồng Tháp") — unless they are part of a name there ("Sóc Trăng", "Nha Trang", "Cửa Lò").
+_FILLER_PHRASES = tuple(sorted((tuple(p.split()) for p in (
+    "kenh chinh thuc", "kenh thong tin chinh thuc", "kenh thong tin", "kenh", "chinh thuc", "trang chinh thuc",
+    "fanpage", "fan page", "page", "trang web", "trang tin", "trang", "website", "web", "zalo oa", "zalo", "oa",
+    "facebook", "fb", "youtube", "tiktok", "cong thong tin dien tu", "cong thong tin", "cong ttdt", "cong tt",
+    "cong", "ttdt", "ubnd", "uy ban nhan dan", "cho toi", "cho minh", "cua", "xem", "tim", "tim kiem", "tra cuu",
+    "toi muon", "muon", "lam on", "official", "channels", "channel", "portal", "show me", "please",
+)), key=len, reverse=True))
+# What people say to a bot that does not know them yet: answered with the help text, never a guess.
+_HELP_WORDS = frozenset({
+    "help", "giup", "giup do", "giup toi", "tro giup", "huong dan", "huong dan su dung", "cach dung", "xin chao",
+    "chao", "chao ban", "chao bot", "hi", "hello", "hey", "alo", "start", "bat dau", "menu", "lenh", "commands",
+    "xin chao ban", "hi bot", "hello bot", "good morning", "chao buoi sang",
+})
+_HELP_TAIL = ("a", "oi", "nhe", "nha", "voi", "ban", "bot", "ad", "admin", "em", "anh", "chi")
 
 
 @dataclass(frozen=True)
@@ -40,6 +57,7 @@ class Status(Enum):
     FOUND = "found"
     CHOICES = "choices"
     NOT_FOUND = "not_found"
+    HELP = "help"  # a greeting or a call for help, not a place: answer with how to use the bot
 
 
 @dataclass(frozen=True)
@@ -73,6 +91,8 @@ class Gazetteer:
             self._initials.setdefault(initials, []).append(place)
         self._keys = sorted(self._by_key)
         self._words = {p.slug: frozenset(fold(p.name).split()) for p in self.places.values()}
+        # Keys that a filler word may be part of ("soc" + "trang", "nha" + "trang"): then it is not filler there.
+        self._known = frozenset(self._by_key) | frozenset(self.aliases)
         self._memo: dict[str, Resolution] = {}
 
     # --- lookups -------------------------------------------------------------------------------------
@@ -81,13 +101,13 @@ class Gazetteer:
 
     def units(self) -> list[Place]:
         """The 34 units in a sensible order for a menu: alphabetical, the way Vietnamese readers sort."""
-        return sorted((p for p in self.places.values() if not p.is_former), key=lambda p: fold(p.name))
+        return sorted((p for p in self.places.values() if not p.is_former), key=lambda p: vi_sort_key(p.name))
 
     def members(self, unit: Place) -> list[Place]:
         """Former provinces that went into `unit` (including the one that kept its name)."""
         return sorted(
             (p for p in self.places.values() if p.is_former and p.unit_slug == unit.slug),
-            key=lambda p: fold(p.name),
+            key=lambda p: vi_sort_key(p.name),
         )
 
     def merged_members(self, unit: Place) -> list[Place]:
@@ -115,9 +135,12 @@ class Gazetteer:
         raw = query.strip()
         if raw in self.places:
             return Resolution(Status.FOUND, self.places[raw])
-        words, wants_former = _strip_filler(fold(raw).split())
+        folded = fold(raw)
+        if _is_help(folded.split()):
+            return Resolution(Status.HELP)
+        words, wants_former = _strip_filler(self._drop_filler(folded.split()))
         key = "".join(words)
-        if not key:
+        if not key or key.isdigit():
             return Resolution(Status.NOT_FOUND)
         if key in self._by_key:
             return Resolution(Status.FOUND, self._prefer_former(self._by_key[key], wants_former))
@@ -128,15 +151,42 @@ class Gazetteer:
         if 2 <= len(key) <= 4 and key in self._initials:
             return self._one_or_choices(self._initials[key])
         if len(key) >= 3:
-            prefixed = self._unique(self._by_key[k] for k in self._keys if k.startswith(key))
-            if prefixed:
-                return self._one_or_choices(prefixed)
-            # Words of a name in any position: "giang" → An Giang, Hà Giang, Hậu Giang…
-            wanted = set(words)
-            named = self._unique(p for p in self._by_key.values() if wanted <= self._words[p.slug])
-            if named:
-                return self._one_or_choices(named)
+            # The start of a name ("vinh" → Vĩnh Long, Vĩnh Phúc) or its words in any position ("long" → Vĩnh
+            # Long and Long An; "ninh" → the five with Ninh): units and former provinces alike, none preferred.
+            prefixed = (self._by_key[k] for k in self._keys if k.startswith(key))
+            named = (p for p in self._by_key.values() if self._has_words(p, words))
+            found = self._unique([*prefixed, *named])
+            if found:  # units first, then former provinces, each in Vietnamese order
+                return self._one_or_choices(sorted(found, key=lambda p: (p.is_former, vi_sort_key(p.name))))
         return self._fuzzy(key)
+
+    def _has_words(self, place: Place, words: list[str]) -> bool:
+        """Every word typed is a word of the name; the last may be the start of one (still being typed)."""
+        names = self._words[place.slug]
+        *whole, last = words
+        return set(whole) <= names and any(n.startswith(last) for n in names)
+
+    def _drop_filler(self, words: list[str]) -> list[str]:
+        """Remove _FILLER_PHRASES anywhere, except where the words around make a name with them."""
+        out: list[str] = []
+        i = 0
+        while i < len(words):
+            for phrase in _FILLER_PHRASES:
+                j = i + len(phrase)
+                if tuple(words[i:j]) == phrase and not self._part_of_a_name(words, i, j):
+                    i = j
+                    break
+            else:
+                out.append(words[i])
+                i += 1
+        return out
+
+    def _part_of_a_name(self, words: list[str], i: int, j: int) -> bool:
+        for a in range(max(0, i - 3), i + 1):
+            for b in range(j, min(len(words), j + 3) + 1):
+                if (a < i or b > j) and "".join(words[a:b]) in self._known:
+                    return True
+        return False
 
     def _prefer_former(self, place: Place, wants_former: bool) -> Place:
         if wants_former and not place.is_former:
@@ -153,7 +203,10 @@ class Gazetteer:
             if len(best) == 1:
                 return Resolution(Status.FOUND, best[0], corrected=True)
             return Resolution(Status.CHOICES, choices=tuple(best[:8]))
-        near = self._within(key, limit + 2)
+        # Suggestions only when genuinely close: about one edit in three letters ("haiphonxyz" → Hải Phòng), so
+        # that "thủ đô", "asdf" or "zz" suggest nothing rather than whatever is shortest.
+        reach = min(limit + 2, len(key) * 34 // 100)
+        near = self._within(key, reach) if reach > limit else {}
         return Resolution(Status.NOT_FOUND, suggestions=tuple(self._unique(
             p for d in sorted(near) for p in near[d])[:5]))
 
@@ -171,12 +224,22 @@ class Gazetteer:
             return Resolution(Status.FOUND, places[0])
         return Resolution(Status.CHOICES, choices=tuple(places[:8]))
 
-    @staticmethod
-    def _unique(places: object) -> list[Place]:
+    def _unique(self, places: Iterable[Place]) -> list[Place]:
+        """Each place once, a former province that kept its unit's name as that unit ("Tỉnh Bắc Ninh" and
+        "Thành phố Bắc Ninh" are one choice), in the order found."""
         seen: dict[str, Place] = {}
-        for p in places:  # type: ignore[attr-defined]
+        for p in places:
+            if p.is_former and self.places[p.unit_slug].name == p.name:
+                p = self.places[p.unit_slug]
             seen.setdefault(p.slug, p)
         return list(seen.values())
+
+
+def _is_help(words: list[str]) -> bool:
+    """ "xin chào", "help", "giúp tôi với", "hướng dẫn ạ": a greeting or a call for help."""
+    while len(words) > 1 and words[-1] in _HELP_TAIL:
+        words = words[:-1]
+    return " ".join(words) in _HELP_WORDS
 
 
 def _strip_filler(words: list[str]) -> tuple[list[str], bool]:

@@ -76,6 +76,7 @@ class Reply:
     settled: bool = False  # answers a Confirm / Cancel for good: its buttons can go
     role_changed: int | None = None  # a user whose admin role changed: front-ends refresh that user's menu
     answer_replied: bool = False  # answers the message the request replied to (a /verify as a reply)
+    notify: list[tuple[int, Reply]] = field(default_factory=list)  # (user id, message) to send that user too
 
     def add(self, *parts: Span | str) -> Reply:
         self.lines.append(tuple(p if isinstance(p, Span) else Span(p) for p in parts))

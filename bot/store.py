@@ -395,13 +395,18 @@ class Store:
         row = await self._one(f"SELECT COUNT(*) FROM audit WHERE place_slug IN ({_marks(slugs)})", slugs)
         return int(row[0]) if row else 0
 
-    async def last_undoable(self, actor_id: int) -> AuditEntry | None:
-        """The actor's newest change that is neither an undo nor already undone."""
+    async def last_change(self, actor_id: int) -> tuple[AuditEntry, bool] | None:
+        """The actor's newest change to channels or notices (an undo is not a change of its own), and whether
+        it has been undone already. /undo acts on this one only: it never walks back to older changes."""
         row = await self._one(
-            "SELECT * FROM audit a WHERE actor_id = ? AND undoes IS NULL AND entity IN ('channel', 'notice') "
-            "AND NOT EXISTS (SELECT 1 FROM audit u WHERE u.undoes = a.id) ORDER BY id DESC LIMIT 1",
+            "SELECT a.*, EXISTS (SELECT 1 FROM audit u WHERE u.undoes = a.id) AS undone FROM audit a "
+            "WHERE actor_id = ? AND undoes IS NULL AND entity IN ('channel', 'notice') ORDER BY id DESC LIMIT 1",
             (actor_id,),
         )
+        return (_audit(row), bool(row["undone"])) if row else None
+
+    async def audit_entry(self, audit_id: int) -> AuditEntry | None:
+        row = await self._one("SELECT * FROM audit WHERE id = ?", (audit_id,))
         return _audit(row) if row else None
 
     async def all_audit(self) -> list[AuditEntry]:

@@ -3,27 +3,38 @@ export and import. Every command checks the caller's role on every call; nothing
 
 from __future__ import annotations
 
+import calendar
 import json
 import re
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.changes import Changes, Outcome, Result, today
-from bot.i18n import describe_refusal, describe_row, has
+from bot.changes import UNDO, Changes, Outcome, Result, today
+from bot.i18n import EN, VI, describe_refusal, describe_row, has, t
 from bot.links import Link, LinkError, parse_link
 from bot.models import Channel
 from bot.places import Place, Status
 from bot.replies import Choice, Confirmation, Reply, bold, italic
 from bot.services import format_date
-from bot.text import nfc
+from bot.text import fold, nfc
 from bot.transfer import channels_csv, export_registry, plan_import
 from bot.validate import Invalid, ascii_int, check_date, clean_text, optional_text
 from handlers.context import Context
 from handlers.public import channels_reply
 
 HISTORY_PAGE = 8
+
+
+def _vietnam_zone() -> tzinfo:
+    """Asia/Ho_Chi_Minh; a fixed UTC+7 where the system has no tz database (Vietnam has no summer time)."""
+    try:
+        return ZoneInfo("Asia/Ho_Chi_Minh")
+    except (ZoneInfoNotFoundError, ValueError):
+        return timezone(timedelta(hours=7), "ICT")
 
 Arg = TypeVar("Arg", str, bytes)  # what follows the command: its text, or an uploaded file's bytes
 AdminHandler = Callable[[Context, Arg], Awaitable[Reply]]
@@ -70,7 +81,7 @@ async def admins(ctx: Context, args: str) -> Reply:
     for user_id in sorted(ctx.super_admins):
         reply.add(f"• {user_id} — {ctx.t('super_admin')}")
     for user_id, name, granted_by, granted_at in await ctx.registry.store.admins():
-        reply.add(f"• {user_id} {name or ''} — {ctx.t('granted_by', by=granted_by, at=format_date(granted_at))}")
+        reply.add(f"• {user_id} {name or ''} — {ctx.t('granted_by', by=granted_by, at=vietnam_time(granted_at))}")
     return reply
 
 
@@ -90,6 +101,11 @@ async def grant(ctx: Context, args: str) -> Reply:
     added = await changes(ctx).grant(ctx.user_id, ctx.user_name, target[0], target[1])
     reply = Reply().add(ctx.t("granted" if added else "already_admin", user=target[0]))
     reply.role_changed = target[0] if added else None
+    if added:  # the new admin is told, in both languages (we do not know theirs), with what they can do now
+        by = ctx.user_name or str(ctx.user_id)
+        note = Reply().add(bold(t("you_are_admin", VI, by=by))).add(t("you_are_admin", EN, by=by))
+        note.add(t("help_admin", VI)).add(t("help_admin", EN))
+        reply.notify = [(target[0], note)]
     return reply
 
 
@@ -161,10 +177,12 @@ async def addchannel(ctx: Context, args: str) -> Reply:
     name = clean_name(ctx, " ".join(words[at + 1 :])) if len(words) > at + 1 else place.full_name
     if isinstance(name, Reply):
         return name
-    payload = {"place_slug": place.slug, "platform": link.platform, "url": link.url, "name": name}
+    day = today()  # the "as of" the preview shows is the one saved (bot.changes._checked_on)
+    payload = {"place_slug": place.slug, "platform": link.platform, "url": link.url, "name": name,
+               "verified_on": day}
     current = await ctx.registry.store.channels_of(ctx.registry.scope(ctx.registry.places.unit_of(place)))
     new = Channel(id=0, place_slug=place.slug, platform=payload["platform"], name=name, url=payload["url"],
-                  status="active", notice_id=None, verified_on=today())
+                  status="active", notice_id=None, verified_on=day)
     return await _preview(ctx, place, [*current, new], ctx.t("what_add", url=payload["url"]), "add_channel", payload)
 
 
@@ -205,13 +223,14 @@ async def editchannel(ctx: Context, args: str) -> Reply:
         if isinstance(target, Reply):
             return target
         fields["place_slug"] = target.slug
-    edited = replace(channel, **fields)
+    day = today()
+    edited = replace(channel, **fields, verified_on=day)  # as the applier saves it: checked today
     place = ctx.registry.places.places[edited.place_slug]
     current = await ctx.registry.store.channels_of(ctx.registry.scope(ctx.registry.places.unit_of(place)))
     shown = [edited if c.id == channel.id else c for c in current]
     if all(c.id != channel.id for c in shown) and channel.status == "active":
         shown.append(edited)
-    payload = {"channel_id": channel.id, "fields": fields}
+    payload = {"channel_id": channel.id, "fields": fields, "verified_on": day}
     return await _preview(ctx, place, shown, ctx.t("what_edit", url=channel.url), "edit_channel", payload)
 
 
@@ -226,7 +245,8 @@ async def retirechannel(ctx: Context, args: str) -> Reply:
         return channel
     if channel.status != "active":
         return Reply().add(ctx.t("already_retired", url=channel.url))
-    payload: dict[str, object] = {"channel_id": channel.id}
+    day = today()
+    payload: dict[str, object] = {"channel_id": channel.id, "verified_on": day}
     place = ctx.registry.places.places[channel.place_slug]
     current = await ctx.registry.store.channels_of(ctx.registry.scope(ctx.registry.places.unit_of(place)))
     shown = [c for c in current if c.id != channel.id]
@@ -239,7 +259,7 @@ async def retirechannel(ctx: Context, args: str) -> Reply:
         payload.update(successor_url=link.url, successor_platform=link.platform)
         successor = await ctx.registry.store.channel_by_url(link.url)
         if successor is None:
-            shown.append(replace(channel, id=0, url=link.url, platform=link.platform))
+            shown.append(replace(channel, id=0, url=link.url, platform=link.platform, verified_on=day))
         elif changes(ctx).successor_problem(channel, successor):
             owner = ctx.registry.places.unit_of(ctx.registry.places.places[successor.place_slug])
             return Reply().add(ctx.t("successor_refused", url=successor.url, name=owner.full_name,
@@ -261,9 +281,12 @@ async def cancel_change(ctx: Context, token: str) -> Reply:
 
 
 async def _after(ctx: Context, result: Result) -> Reply:
-    reply = Reply().add(bold(ctx.t(f"outcome_{result.outcome}", detail=result.detail)))
+    if result.kind == UNDO and result.outcome in (Outcome.APPLIED, Outcome.CONFLICT):
+        reply = Reply().add(bold(ctx.t(f"undo_{result.outcome}", detail=_action(ctx, result.detail))))
+    else:
+        reply = Reply().add(bold(ctx.t(f"outcome_{result.outcome}", detail=result.detail)))
     reply.settled = result.outcome in (Outcome.APPLIED, Outcome.CANCELLED, Outcome.ALREADY, Outcome.CONFLICT,
-                                       Outcome.EXPIRED)
+                                       Outcome.EXPIRED, Outcome.STALE)
     if result.outcome == Outcome.APPLIED and result.place_slug:
         view = await ctx.registry.unit_view(ctx.registry.places.places[result.place_slug])
         reply.extend(channels_reply(ctx, view))
@@ -345,16 +368,14 @@ async def _take_checked_answer(ctx: Context, step: str, answer: str, data: dict)
         data["number"] = _text(number.strip(" .…-–—"), "number", optional=True)
         data["number_suffix"] = _text(suffix.strip(), "number_suffix", optional=True)
     elif step == "date":
-        m = re.fullmatch(r"(?:([0-9]{1,2})[/.-])?(?:([0-9]{1,2})[/.-])?([0-9]{4})", answer)
-        if not m:
-            return ctx.t("bad_date")
-        first, second, year = m.groups()
-        day, month = (first, second) if second else (None, first)
-        try:  # a real date: 31/02/2026 and 13/2026 are refused
-            data["year"], data["month"], data["day"] = check_date(
-                int(year), int(month) if month else None, int(day) if day else None)
-        except Invalid:
-            return ctx.t("bad_date")
+        parts = parse_date_answer(answer)
+        if parts is None:
+            return ctx.t("bad_date", text=answer[:40])
+        year, month, day = parts
+        try:  # a real date: 31/02/2026 and 13/2026 are refused, saying why
+            data["year"], data["month"], data["day"] = check_date(year, month, day)
+        except Invalid as exc:
+            return _why_not_a_date(ctx, exc, year, month, day)
     elif step in ("summary",):
         data[step] = None if _skip(answer) else _text(answer, "summary")
     elif step == "signer":
@@ -386,8 +407,44 @@ async def _take_checked_answer(ctx: Context, step: str, answer: str, data: dict)
     return None
 
 
+_NUMERIC_DATE = re.compile(r"(?:([0-9]{1,2})[/.-])?(?:([0-9]{1,2})[/.-])?([0-9]{4})")
+# The form Vietnamese documents use: "ngày 5 tháng 12 năm 2026", "tháng 12 năm 2026", "năm 2026" (folded).
+_WORDED_DATE = re.compile(r"(?:(?:ngay\s+)?([0-9]{1,2})\s+)?(?:thang\s+([0-9]{1,2})\s+)?(?:nam\s+)?([0-9]{4})")
+
+
+def parse_date_answer(answer: str) -> tuple[int, int | None, int | None] | None:
+    """(year, month, day) as written — dd/mm/yyyy, mm/yyyy, yyyy, or "ngày 5 tháng 12 năm 2026" — not yet
+    checked to be a real date; None when it is not a date at all."""
+    text = answer.strip().strip(".")
+    m = _NUMERIC_DATE.fullmatch(text)
+    if m:
+        first, second, year = m.groups()
+        day, month = (first, second) if second else (None, first)
+        return int(year), int(month) if month else None, int(day) if day else None
+    words = " ".join(fold(text).replace(",", " ").split())
+    if words.startswith("ngay ") and " thang " not in f" {words} ":
+        return None  # "ngày 5 năm 2026": a day without its month
+    m = _WORDED_DATE.fullmatch(words)
+    if not m or not re.search(r"[a-z]", words):
+        return None
+    day, month, year = m.groups()
+    if day and not month:
+        return None
+    return int(year), int(month) if month else None, int(day) if day else None
+
+
+def _why_not_a_date(ctx: Context, exc: Invalid, year: int, month: int | None, day: int | None) -> str:
+    if exc.code == "bad_year":
+        return ctx.t("date_bad_year", year=year, range=exc.detail)
+    if exc.code == "bad_month":
+        return ctx.t("date_bad_month", month=month)
+    written = f"{day:02d}/{month:02d}/{year}" if day and month else f"{day}/{month}/{year}"
+    last = calendar.monthrange(year, month)[1] if month and 1 <= month <= 12 else 31
+    return ctx.t("date_not_real", date=written, month=month, year=year, days=last)
+
+
 async def _notice_preview(ctx: Context, data: dict) -> Reply:
-    payload = {**data, "key": "n-" + secrets.token_hex(6), "recipients": []}
+    payload = {**data, "key": "n-" + secrets.token_hex(6), "recipients": [], "verified_on": today()}
     token = await changes(ctx).propose(ctx.user_id, "add_notice", payload)
     reply = Reply().add(bold(ctx.t("preview_title", what=ctx.t("what_notice"))))
     reply.add(italic(ctx.t("preview_hint")))
@@ -435,14 +492,15 @@ async def history(ctx: Context, args: str) -> Reply:
     page = min(page or 1, pages)
     entries = await ctx.registry.store.audit_of_places(scope, HISTORY_PAGE, (page - 1) * HISTORY_PAGE)
     reply = Reply().add(bold(ctx.t("history_title", name=unit.full_name)))
-    reply.add(italic(ctx.t("page", page=page, pages=pages)))
+    reply.add(italic(ctx.t("page", page=page, pages=pages) + " · " + ctx.t("vietnam_time")))
     if not entries:
         reply.add(ctx.t("history_empty"))
     for e in entries:
         reply.blank()
         who = f"{e.actor_name or ''} ({e.actor_id})".strip()
-        action = ctx.t(f"action_{e.action}") if has(f"action_{e.action}") else e.action
-        reply.add(bold(f"#{e.id} {e.at.replace('T', ' ')[:16]} UTC — {action}"), f" — {who}")
+        action = _action(ctx, e.action)
+        undoes = f" #{e.undoes}" if e.undoes else ""
+        reply.add(bold(f"#{e.id} {vietnam_time(e.at)} — {action}{undoes}"), f" — {who}")
         for line in _diff(ctx, e.before or {}, e.after or {}):
             reply.add(line)
     nav = []
@@ -455,34 +513,112 @@ async def history(ctx: Context, args: str) -> Reply:
 
 
 def _diff(ctx: Context, before: dict, after: dict) -> list[str]:
-    """One line per changed row: "url: field before → after"."""
+    """One line per changed row, in words: "~ url: trạng thái đang hoạt động → đã được thay thế"."""
     lines = []
+    every = {c["id"]: c for c in [*before.get("channels", []), *after.get("channels", [])]}
     old = {c["id"]: c for c in before.get("channels", [])}
     for c in after.get("channels", []):
         prev = old.pop(c["id"], None)
         if prev is None:
-            lines.append(f"+ {c['url']} ({c['name']}, {c['status']})")
+            lines.append(f"+ {c['url']} ({c['name']}, {_value(ctx, 'status', c['status'], every)})")
             continue
-        for key in ("name", "url", "status", "place_slug", "notice_id"):
+        for key in _DIFF_FIELDS:
             if prev.get(key) != c.get(key):
-                lines.append(f"~ {prev['url']}: {ctx.t('field_' + key)} {prev.get(key)} → {c.get(key)}")
+                lines.append(f"~ {prev['url']}: {ctx.t('field_' + key)} {_value(ctx, key, prev.get(key), every)}"
+                             f" → {_value(ctx, key, c.get(key), every)}")
     for c in old.values():
-        lines.append(f"− {c['url']}")
+        lines.append(f"− {c['url']} ({c['name']}, {_value(ctx, 'status', c['status'], every)})")
     before_notices = {n["id"] for n in before.get("notices", [])}
+    after_notices = {n["id"] for n in after.get("notices", [])}
     for n in after.get("notices", []):
         if n["id"] not in before_notices:
-            lines.append(f"+ {n['issuer']}: {n['subject'][:80]}")
+            lines.append(f"+ {ctx.t('notice_word')} {n['issuer']}: {n['subject'][:80]}")
+    for n in before.get("notices", []):
+        if n["id"] not in after_notices:
+            lines.append(f"− {ctx.t('notice_word')} {n['issuer']}: {n['subject'][:80]}")
     return lines
+
+
+_DIFF_FIELDS = ("name", "url", "status", "place_slug", "notice_id", "superseded_by", "verified_on")
+
+
+def _value(ctx: Context, key: str, value: object, channels: dict[int, dict]) -> str:
+    """A stored value as a reader says it: a status in words, a unit by name, a successor by its URL."""
+    if value is None:
+        return "—"
+    if key == "status" and has(f"status_{value}"):
+        return ctx.t(f"status_{value}")
+    if key == "place_slug" and str(value) in ctx.registry.places.places:
+        place = ctx.registry.places.places[str(value)]
+        return place.name + (ctx.t("former_suffix") if ctx.registry.places.is_renamed(place) else "")
+    if key == "notice_id":
+        return ctx.t("notice_ref", id=value)
+    if key == "verified_on":
+        return format_date(str(value))
+    if key == "superseded_by":
+        successor = channels.get(value) if isinstance(value, int) else None
+        return successor["url"] if successor else ctx.t("channel_ref", id=value)
+    return str(value)
+
+
+VIETNAM = _vietnam_zone()
+
+
+def vietnam_time(iso_utc: str) -> str:
+    """An audit time (UTC ISO) as Vietnamese readers expect it: "05/12/2026 14:30 (giờ Việt Nam, UTC+7)"."""
+    try:
+        moment = datetime.fromisoformat(iso_utc)
+    except ValueError:
+        return iso_utc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M")
 
 
 @admin_only
 async def undo(ctx: Context, args: str) -> Reply:
-    result = await changes(ctx).undo(ctx.user_id, ctx.user_name)
-    reply = Reply().add(bold(ctx.t(f"undo_{result.outcome}", detail=result.detail)))
-    if result.outcome == Outcome.APPLIED and result.place_slug:
-        view = await ctx.registry.unit_view(ctx.registry.places.places[result.place_slug])
-        reply.extend(channels_reply(ctx, view))
+    """/undo: a preview of exactly what undoing your last change restores, with Confirm / Cancel.
+
+    Only your newest change, once: after it is undone, /undo says so instead of walking back to older ones.
+    """
+    entry = await changes(ctx).undo_candidate(ctx.user_id)
+    if isinstance(entry, Result):
+        action = _action(ctx, entry.detail)
+        return Reply().add(bold(ctx.t(f"undo_{entry.outcome}", detail=action)))
+    assert entry.before is not None and entry.after is not None
+    when = vietnam_time(entry.at)
+    reply = Reply().add(bold(ctx.t("preview_title", what=ctx.t("what_undo", id=entry.id,
+                                                                action=_action(ctx, entry.action), at=when))))
+    reply.add(italic(ctx.t("preview_hint")))
+    reply.add(ctx.t("undo_restores"))
+    for line in _diff(ctx, entry.after, entry.before):  # from now (the change's "after") back to its "before"
+        reply.add(line)
+    if entry.place_slug:
+        unit = ctx.registry.places.unit_of(ctx.registry.places.places[entry.place_slug])
+        restored = await _after_undo(ctx, unit, entry.before, entry.after)
+        card = channels_reply(ctx, await ctx.registry.compose_view(unit, restored))
+        reply.blank().add(italic(ctx.t("undo_card")))
+        reply.lines.extend(card.lines)
+        reply.image = card.image
+    reply.confirm = Confirmation(await changes(ctx).propose_undo(ctx.user_id, entry))
     return reply
+
+
+async def _after_undo(ctx: Context, unit: Place, before: dict, after: dict) -> list[Channel]:
+    """The unit's active channels as the undo will leave them: the rows it touched as they were before it."""
+    scope = set(ctx.registry.scope(unit))
+    touched = {c["id"] for c in after["channels"]} | {c["id"] for c in before["channels"]}
+    rows = [c for c in await ctx.registry.store.channels_of(scope) if c.id not in touched]
+    rows += [Channel(**{k: v for k, v in c.items() if k in _CHANNEL_KEYS}) for c in before["channels"]
+             if c["status"] == "active" and c["place_slug"] in scope]
+    return sorted(rows, key=lambda c: c.id)  # the store's order
+
+
+_CHANNEL_KEYS = frozenset(Channel.__dataclass_fields__)
+
+
+def _action(ctx: Context, action: str) -> str:
+    return ctx.t(f"action_{action}") if action and has(f"action_{action}") else action
 
 
 # --- export / import ---------------------------------------------------------------------------------------

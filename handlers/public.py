@@ -121,7 +121,7 @@ async def notice(ctx: Context, args: str) -> Reply:
         if announced:
             reply.add(ctx.t("announced"))
             for c in announced:
-                status = "" if c.status == "active" else f" ({c.status})"
+                status = "" if c.status == "active" else f" ({ctx.t('status_' + c.status)})"
                 since = f" — {ctx.t('live_from', date=format_date(c.since))}" if c.since else ""
                 reply.add(f"• {c.name}: ", c.url + status + since)
         if n.recipients:
@@ -206,6 +206,8 @@ async def text(ctx: Context, message: str) -> Reply:
     found_place = ctx.registry.resolve(message)
     if found_place.status is Status.FOUND:
         return await _card(ctx, found_place, message)
+    if found_place.status is Status.HELP:  # "xin chào", "help", "giúp": how to use the bot, not a guess
+        return await help_(ctx, "")
     return _not_one(ctx, found_place, message, "channels")
 
 

@@ -40,7 +40,8 @@ async def main(db_path: str, round_: int, seed: int) -> int:
     n = 0
     while True:
         n += 1
-        last = await store.last_undoable(ACTOR)
+        newest = await store.last_change(ACTOR)  # /undo acts on the newest change only, once
+        last = newest[0] if newest is not None and not newest[1] else None
         if last is not None and last.action == "add_channel" and rng.random() < 0.25:
             url = last.after["channels"][0]["url"] if last.after else "?"
             result = await changes.undo(ACTOR, "crash writer")

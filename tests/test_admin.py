@@ -209,20 +209,22 @@ async def test_edit_then_undo_restores_exactly_the_previous_state(bot: Harness) 
     preview = await bot.send(message(f"/editchannel {url} name Zalo mới", user=ADMIN))
     await bot.send(callback(confirm_data(preview), user=ADMIN))
     assert (await bot.registry.store.channel_by_url(url)).name == "Zalo mới"
-    calls = await bot.send(message("/undo", user=ADMIN))
+    preview = await bot.send(message("/undo", user=ADMIN))  # issue 11: a preview first, then Confirm
+    assert "XEM TRƯỚC" in texts(preview) and (await bot.registry.store.channel_by_url(url)).name == "Zalo mới"
+    calls = await bot.send(callback(confirm_data(preview), user=ADMIN))
     assert "Đã hoàn tác" in texts(calls)
     restored = await state(bot)
     assert [(c.id, c.name, c.url, c.status, c.notice_id, c.verified_on) for c in restored[0]] == [
         (c.id, c.name, c.url, c.status, c.notice_id, c.verified_on) for c in before[0]]
     actions = [e.action for e in await bot.registry.store.all_audit()]
     assert actions == ["edit_channel", "undo"]
-    assert "bạn chưa có thay đổi" in texts(await bot.send(message("/undo", user=ADMIN))).lower()
+    assert "đã được hoàn tác rồi" in texts(await bot.send(message("/undo", user=ADMIN)))  # not walked back
 
 
 async def test_undo_of_an_add_removes_it_and_of_a_retire_reactivates(bot: Harness) -> None:
     preview = await bot.send(message(f"/retirechannel https://zalo.me/3460461954401350861 {NEW_PAGE}", user=ADMIN))
     await bot.send(callback(confirm_data(preview), user=ADMIN))
-    await bot.send(message("/undo", user=ADMIN))
+    await bot.send(callback(confirm_data(await bot.send(message("/undo", user=ADMIN))), user=ADMIN))
     zalo = await bot.registry.store.channel_by_url("https://zalo.me/3460461954401350861")
     assert zalo.status == "active" and zalo.superseded_by is None
     assert await bot.registry.store.channel_by_url(NEW_PAGE) is None

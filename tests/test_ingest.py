@@ -280,7 +280,9 @@ async def test_ingest_pasted_in_two_messages_then_confirm_channels_notice_histor
     assert "12/BBT-TTTTĐT" in notices and NEW_ZALO in notices
     history = texts(await bot.send(message("/history vĩnh long", user=ADMIN)))
     assert "đọc văn bản" in history and NEW_ZALO in history
-    await bot.send(message("/undo", user=ADMIN))
+    undo_preview = await bot.send(message("/undo", user=ADMIN))
+    assert await bot.registry.store.channel_by_url(NEW_ZALO) is not None  # an undo too waits for its Confirm
+    await bot.send(callback(confirm_data(undo_preview), user=ADMIN))
     assert await bot.registry.store.channel_by_url(NEW_ZALO) is None
     assert NEW_ZALO not in texts(await bot.send(message("/channels vĩnh long", user=VI_USER)))
     assert "12/BBT-TTTTĐT" not in texts(await bot.send(message("/notice bến tre", user=VI_USER)))

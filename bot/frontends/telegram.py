@@ -293,6 +293,11 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if reply.role_changed is not None:
         is_admin = await admin_handlers.changes(ctx).is_admin(reply.role_changed, ctx.super_admins)
         await set_admin_menu(context.bot, reply.role_changed, admin=is_admin)
+    for user_id, note in reply.notify:  # e.g. the newly granted admin is told
+        try:
+            await send_reply(context, user_id, note, ctx)
+        except TelegramError as exc:  # they may never have started the bot: the grant stands
+            log.warning("could not notify user %s: %s", user_id, exc)
 
 
 async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
