@@ -38,6 +38,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
                          "Know an official channel of {name}? Send /report {name} <the link and the notice> for the admins to review."),
     "help_report": ("/report <đường dẫn hoặc tỉnh> <nội dung> — báo một kênh sai, giả mạo hoặc còn thiếu",
                     "/report <link or province> <what is wrong> — report a wrong, fake or missing channel"),
+    "menu_reports": ("Báo cáo của người dùng (quản trị)", "Users' reports (admin)"),
     "report_usage": ("Cách dùng: /report <đường dẫn hoặc tên tỉnh> <điều gì chưa đúng>.",
                      "Usage: /report <link or province> <what is wrong>."),
     "report_thanks": ("Cảm ơn bạn! Báo cáo #{id} đã được gửi tới quản trị viên.", "Thank you! Report #{id} has reached the admins."),

@@ -75,6 +75,7 @@ class Reply:
     extra_documents: list[tuple[str, bytes]] = field(default_factory=list)
     settled: bool = False  # answers a Confirm / Cancel for good: its buttons can go
     role_changed: int | None = None  # a user whose admin role changed: front-ends refresh that user's menu
+    alert: bool = False  # a refusal: to a button press in a group, shown to the presser alone
     answer_replied: bool = False  # answers the message the request replied to (a /verify as a reply)
     notify: list[tuple[int, Reply]] = field(default_factory=list)  # (user id, message) to send that user too
 

@@ -120,6 +120,21 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX audit_place ON audit (place_slug, id);
     CREATE INDEX audit_actor ON audit (actor_id, id);
     """,
+    # 3: what anyone reports (a wrong, fake or missing channel), queued for the admins
+    """
+    CREATE TABLE reports (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        reporter_id INTEGER NOT NULL,
+        reporter_name TEXT,
+        subject TEXT NOT NULL,
+        text TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'resolved')),
+        resolved_by INTEGER,
+        resolved_at TEXT
+    );
+    CREATE INDEX reports_open ON reports (state, id);
+    """,
 )
 
 
@@ -351,6 +366,26 @@ class Store:
 
     async def all_notice_ids(self) -> list[int]:
         return [int(r[0]) for r in await self._all("SELECT id FROM notices ORDER BY id")]
+
+    # --- reports --------------------------------------------------------------------------------------
+    async def add_report(self, reporter_id: int, reporter_name: str | None, subject: str, text: str) -> int:
+        async with self.transaction():
+            return await self._exec(
+                "INSERT INTO reports (at, reporter_id, reporter_name, subject, text) VALUES (?,?,?,?,?)",
+                (now_iso(), reporter_id, reporter_name, subject, text),
+            )
+
+    async def open_reports(self, limit: int = 20) -> tuple[int, list[tuple[int, str, int, str | None, str, str]]]:
+        """(how many are open, the oldest `limit` of them as (id, at, reporter id, name, subject, text))."""
+        total = await self._one("SELECT COUNT(*) FROM reports WHERE state = 'open'")
+        rows = await self._all("SELECT id, at, reporter_id, reporter_name, subject, text FROM reports "
+                               "WHERE state = 'open' ORDER BY id LIMIT ?", (limit,))
+        return int(total[0]) if total else 0, [tuple(r) for r in rows]
+
+    async def resolve_report(self, report_id: int, by: int) -> bool:
+        async with self.transaction():
+            return await self._exec("UPDATE reports SET state = 'resolved', resolved_by = ?, resolved_at = ? "
+                                    "WHERE id = ? AND state = 'open'", (by, now_iso(), report_id)) == 1
 
     # --- admins ---------------------------------------------------------------------------------------
     async def admins(self) -> list[tuple[int, str | None, int, str]]:

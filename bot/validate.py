@@ -20,7 +20,7 @@ from bot.text import nfc
 LIMITS = {
     "name": 200, "issuer": 300, "subject": 500, "summary": 1500, "signer": 120, "signer_title": 200,
     "location": 100, "recipient": 300, "unit_name": 300, "address": 300, "phone": 60, "number": 40,
-    "number_suffix": 60,
+    "number_suffix": 60, "report": 1000,
 }
 MAX_RECIPIENTS = 60
 MAX_EMAILS = 10
@@ -53,7 +53,7 @@ class Invalid(ValueError):
         self.detail = detail
 
 
-def clean_text(value: object, kind: str, *, multiline: bool = False) -> str:
+def clean_text(value: object, kind: str, *, multiline: bool = False, allow_urls: bool = False) -> str:
     """`value` as stored: NFC, invisible characters removed, spaces collapsed; or Invalid with the reason."""
     if not isinstance(value, str):
         raise Invalid("not_text", kind)
@@ -66,7 +66,7 @@ def clean_text(value: object, kind: str, *, multiline: bool = False) -> str:
         raise Invalid("empty", kind)
     if len(text) > LIMITS[kind]:
         raise Invalid("too_long", f"{kind} ≤ {LIMITS[kind]}")
-    if contains_url(text):
+    if not allow_urls and contains_url(text):
         raise Invalid("has_url", kind)
     return text
 

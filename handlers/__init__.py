@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from bot.replies import Reply
-from handlers import admin, ingest, public
+from handlers import admin, ingest, public, reports
 from handlers.context import Context
 
 Handler = Callable[[Context, str], Awaitable[Reply]]
@@ -20,6 +20,7 @@ PUBLIC_COMMANDS: dict[str, Handler] = {
     "channels": public.channels,
     "notice": public.notice,
     "verify": public.verify,
+    "report": reports.report,
 }
 
 ADMIN_COMMANDS: dict[str, Handler] = {
@@ -35,6 +36,7 @@ ADMIN_COMMANDS: dict[str, Handler] = {
     "admins": admin.admins,
     "grant": admin.grant,
     "revoke": admin.revoke,
+    "reports": reports.reports,
 }
 
 # Not in any menu: /cancel ends a guided conversation; "yes"/"no" are what Confirm / Cancel buttons send.

@@ -18,7 +18,7 @@ from bot.i18n import EN, VI, describe_refusal, describe_row, has, t
 from bot.links import Link, LinkError, parse_link
 from bot.models import Channel
 from bot.places import Place, Status
-from bot.replies import Choice, Confirmation, Reply, bold, italic
+from bot.replies import Choice, Confirmation, Reply, UrlButton, bold, italic
 from bot.services import format_date
 from bot.text import fold, nfc
 from bot.transfer import channels_csv, export_registry, plan_import
@@ -49,7 +49,29 @@ def admin_only(func: AdminHandler[Arg]) -> AdminHandler[Arg]:
 
     async def wrapper(ctx: Context, args: Arg) -> Reply:
         if not await changes(ctx).is_admin(ctx.user_id, ctx.super_admins):
-            return Reply().add(bold(ctx.t("not_admin")))
+            return refusal(ctx, "not_admin")
+        return await func(ctx, args)
+
+    wrapper.__doc__ = func.__doc__
+    return wrapper
+
+
+def refusal(ctx: Context, key: str) -> Reply:
+    """A refusal: nothing happened. To a button pressed in a group it is an alert, not a message to everyone."""
+    reply = Reply().add(bold(ctx.t(key)))
+    reply.alert = True
+    return reply
+
+
+def private_only(func: AdminHandler[Arg]) -> AdminHandler[Arg]:
+    """Commands whose answers are files or a conversation: in a group, point to a private chat, post nothing."""
+
+    async def wrapper(ctx: Context, args: Arg) -> Reply:
+        if not ctx.private:
+            reply = refusal(ctx, "private_only")
+            if ctx.bot_username:
+                reply.buttons = [UrlButton(ctx.t("open_private"), f"https://t.me/{ctx.bot_username}")]
+            return reply
         return await func(ctx, args)
 
     wrapper.__doc__ = func.__doc__
@@ -270,13 +292,13 @@ async def retirechannel(ctx: Context, args: str) -> Reply:
 # --- confirm / cancel ---------------------------------------------------------------------------------------
 async def confirm(ctx: Context, token: str) -> Reply:
     if not await changes(ctx).is_admin(ctx.user_id, ctx.super_admins):
-        return Reply().add(bold(ctx.t("not_admin")))
+        return refusal(ctx, "not_admin")
     return await _after(ctx, await changes(ctx).confirm(token.strip(), ctx.user_id, ctx.user_name))
 
 
 async def cancel_change(ctx: Context, token: str) -> Reply:
     if not await changes(ctx).is_admin(ctx.user_id, ctx.super_admins):
-        return Reply().add(bold(ctx.t("not_admin")))
+        return refusal(ctx, "not_admin")
     return await _after(ctx, await changes(ctx).cancel(token.strip(), ctx.user_id))
 
 
@@ -285,6 +307,7 @@ async def _after(ctx: Context, result: Result) -> Reply:
         reply = Reply().add(bold(ctx.t(f"undo_{result.outcome}", detail=_action(ctx, result.detail))))
     else:
         reply = Reply().add(bold(ctx.t(f"outcome_{result.outcome}", detail=result.detail)))
+    reply.alert = result.outcome == Outcome.NOT_YOURS  # someone else's Confirm in a group: tell only them
     reply.settled = result.outcome in (Outcome.APPLIED, Outcome.CANCELLED, Outcome.ALREADY, Outcome.CONFLICT,
                                        Outcome.EXPIRED, Outcome.STALE)
     if result.outcome == Outcome.APPLIED and result.place_slug:
@@ -297,6 +320,7 @@ async def _after(ctx: Context, result: Result) -> Reply:
 NOTICE_STEPS = ("unit", "issuer", "number", "date", "subject", "summary", "signer", "link", "channels")
 
 
+@private_only
 @admin_only
 async def addnotice(ctx: Context, args: str) -> Reply:
     """Start the guided /addnotice; each answer comes as a plain message; /cancel stops it."""
@@ -622,6 +646,7 @@ def _action(ctx: Context, action: str) -> str:
 
 
 # --- export / import ---------------------------------------------------------------------------------------
+@private_only
 @admin_only
 async def export(ctx: Context, args: str) -> Reply:
     data = await export_registry(ctx.registry.store)
@@ -650,6 +675,7 @@ async def import_file(ctx: Context, content: bytes) -> Reply:
     return reply
 
 
+@private_only
 @admin_only
 async def import_command(ctx: Context, args: str) -> Reply:
     """/import: in chat, send the JSON file as a document with /import as its caption."""

@@ -14,7 +14,7 @@ from bot.links import PLATFORM_LABELS
 from bot.places import Status
 from bot.replies import Reply, bold, italic
 from bot.validate import Invalid, check_date, clean_text, optional_text
-from handlers.admin import _preview, admin_only, changes
+from handlers.admin import _preview, admin_only, changes, private_only
 from handlers.context import Context
 from handlers.public import channels_reply
 
@@ -24,6 +24,7 @@ SETTABLE = ("unit", "number", "date", "place", "subject", "issuer", "signer", "t
             "managing_unit")
 
 
+@private_only
 @admin_only
 async def ingest(ctx: Context, args: str) -> Reply:
     """/ingest: the next messages are the notice, until /done."""

@@ -153,3 +153,56 @@ async def test_no_real_government_or_platform_host_is_called_fake(registry: Regi
         assert verdict.status != "lookalike", (url, verdict)
         if verdict.error is not None:
             assert verdict.error.code not in ("lookalike", "punycode"), url
+
+
+# --- honest coverage, reports, groups -------------------------------------------------------------------------
+ADMIN = {"id": 999, "is_bot": False, "first_name": "Quản trị", "language_code": "vi"}
+
+
+async def test_a_unit_without_channels_gets_text_only_saying_so(bot: Harness) -> None:
+    calls = await bot.send(message("/channels hà nội"))
+    assert not [c for c in calls if c.method in ("sendPhoto", "sendMediaGroup")]
+    [answer] = answers(calls)
+    markup = answer.params.get("reply_markup") or {}
+    assert not any("switch_inline_query_chosen_chat" in b for row in markup.get("inline_keyboard", []) for b in row)
+    assert "Chưa có kênh chính thức nào của Hà Nội" in answer.params["text"] and "/report" in answer.params["text"]
+
+
+async def test_the_units_menu_and_the_welcome_tell_what_is_covered(bot: Harness) -> None:
+    [menu] = answers(await bot.send(message("/channels")))
+    labels = [b["text"] for row in menu.params["reply_markup"]["inline_keyboard"] for b in row]
+    assert "Cần Thơ · 2 kênh" in labels and "An Giang · chưa có" in labels
+    welcome = text_of(await bot.send(message("/start")))
+    assert "2 trên 34" in welcome  # Cần Thơ and Vĩnh Long (the former Bến Tre's page)
+
+
+async def test_a_report_reaches_the_admins_queue_and_the_reporter_is_thanked(bot: Harness) -> None:
+    calls = await bot.send(message("/report https://faceb00k.com/congthongtincantho trang giả mạo Cần Thơ"))
+    assert "Cảm ơn" in text_of([c for c in calls if c.chat_id == VI_USER["id"]])
+    assert "Báo cáo mới #1" in text_of([c for c in calls if c.chat_id == ADMIN["id"]])  # the admins are told
+    await bot.send(message("/report cần thơ thiếu kênh YouTube"))
+    queue = text_of(await bot.send(message("/reports", user=ADMIN)))
+    assert "(2)" in queue and "https://faceb00k.com/congthongtincantho" in queue and "Thành phố Cần Thơ" in queue
+    assert "Không có quyền" not in queue
+    refused = text_of(await bot.send(message("/reports")))
+    assert "chỉ dành cho quản trị viên" in refused
+    assert "#1" in text_of(await bot.send(message("/reports done 1", user=ADMIN)))
+    assert "(1)" in text_of(await bot.send(message("/reports", user=ADMIN)))
+    assert "Cách dùng" in text_of(await bot.send(message("/report")))
+
+
+async def test_a_refused_button_press_in_a_group_is_an_alert_not_a_group_message(bot: Harness) -> None:
+    from tests.fakebot.updates import callback
+
+    calls = await bot.send(callback("yes|sometoken", chat=GROUP))
+    assert not answers(calls)
+    [alert] = [c for c in calls if c.method == "answerCallbackQuery"]
+    assert alert.params.get("show_alert") is True and "quản trị viên" in alert.params["text"]
+
+
+@pytest.mark.parametrize("command", ["/export", "/addnotice", "/ingest", "/import"])
+async def test_file_and_conversation_commands_in_a_group_point_to_a_private_chat(bot: Harness, command: str) -> None:
+    calls = await bot.send(message(command, user=ADMIN, chat=GROUP))
+    assert not [c for c in calls if c.method == "sendDocument"]
+    assert "trò chuyện riêng" in text_of(calls)
+    assert "addnotice" not in str(bot.app.user_data)

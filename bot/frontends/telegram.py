@@ -70,7 +70,7 @@ log = logging.getLogger(__name__)
 MEDIA_PLATFORM = "telegram"
 INLINE_PAGE = 50  # Telegram's maximum results per answer
 CALLBACK_SEP = "|"
-PUBLIC_MENU = ("channels", "notice", "verify", "help")
+PUBLIC_MENU = ("channels", "notice", "verify", "report", "help")
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 WEBHOOK_PATH = "telegram"
 
@@ -378,8 +378,11 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if handler is None or query.message is None:
         await query.answer(ctx.t("error"), show_alert=False)
         return
-    await query.answer()
     reply = await handler(ctx, arg)
+    if reply.alert and not ctx.private:  # a refusal to a button in a group: to the presser, not to everyone
+        await query.answer(to_plain(reply.lines)[:200], show_alert=True)
+        return
+    await query.answer()
     if reply.settled:  # take the Confirm / Cancel buttons off the preview
         with contextlib.suppress(BadRequest):
             await query.edit_message_reply_markup(reply_markup=None)
