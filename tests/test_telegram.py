@@ -174,20 +174,32 @@ async def test_malformed_commands_get_a_helpful_answer(bot: Harness, text: str) 
     assert "Traceback" not in visible(replies[0])
 
 
-async def test_inline_empty_query_lists_units_then_former_provinces_in_pages(bot: Harness) -> None:
-    calls = await bot.send(inline(""))
-    [answer] = sent(calls, "answerInlineQuery")
+async def test_inline_empty_query_lists_only_places_with_channels(bot: Harness) -> None:
+    [answer] = sent(await bot.send(inline("")), "answerInlineQuery")
+    ids = [r["id"] for r in answer.params["results"]]
+    # Cần Thơ and Vĩnh Long, then the former provinces now inside them: no empty cards on offer.
+    assert ids[:2] == ["can_tho", "vinh_long"] and set(ids[2:]) == {"old_hau_giang", "old_soc_trang", "old_ben_tre",
+                                                                     "old_tra_vinh"}
+    assert "next_offset" not in answer.params
+    can_tho = next(r for r in answer.params["results"] if r["id"] == "can_tho")
+    assert can_tho["type"] == "article"
+    assert all(url in can_tho["input_message_content"]["message_text"] for url in CAN_THO)
+
+
+async def test_inline_empty_query_pages_when_every_unit_has_channels(bot: Harness) -> None:
+    store = bot.registry.store
+    async with store.transaction():
+        for i, unit in enumerate(bot.registry.places.units()):
+            await store.insert_channel(place_slug=unit.slug, platform="zalo", name="Zalo",
+                                       url=f"https://zalo.me/{1000000 + i}", verified_on="2026-01")
+    bot.registry.changed()
+    [answer] = sent(await bot.send(inline("")), "answerInlineQuery")
     first = answer.params["results"]
     assert len(first) == 50 and answer.params["next_offset"] == "50"
-    calls = await bot.send(inline("", offset="50"))
-    [answer2] = sent(calls, "answerInlineQuery")
+    [answer2] = sent(await bot.send(inline("", offset="50")), "answerInlineQuery")
     ids = [r["id"] for r in first + answer2.params["results"]]
     renamed = sum(bot.registry.places.is_renamed(p) for p in bot.registry.places.places.values())
     assert len(ids) == 34 + renamed == len(set(ids)) > 50 and "next_offset" not in answer2.params
-    assert "can_tho" in ids and "old_ben_tre" in ids
-    can_tho = next(r for r in first if r["id"] == "can_tho")
-    assert can_tho["type"] == "article"
-    assert all(url in can_tho["input_message_content"]["message_text"] for url in CAN_THO)
 
 
 async def test_inline_uses_the_uploaded_card_once_it_exists(bot: Harness) -> None:

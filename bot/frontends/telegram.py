@@ -59,6 +59,7 @@ from bot.places import Place, Resolution, Status
 from bot.replies import Reply, chunk_lines, entity_count, to_html, to_plain, visible_length
 from bot.runtime import open_registry
 from bot.services import Registry
+from bot.text import vi_sort_key
 from bot.validate import ascii_int
 from handlers import ADMIN_COMMANDS, COMMANDS, Context, route_text, split_command
 from handlers import admin as admin_handlers
@@ -404,7 +405,7 @@ async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             input_message_content=InputTextMessageContent(to_html(chunk_lines(verdict.lines, 4096)[0])))],
             cache_time=0, is_personal=True)
         return
-    places = inline_places(ctx.registry, query.query)
+    places = await inline_places(ctx.registry, query.query)
     start = ascii_int(query.offset, 0, 10**6) or 0
     page = places[start : start + INLINE_PAGE]
     results = [await _inline_result(ctx, place) for place in page]
@@ -416,12 +417,14 @@ async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
 
 
-def inline_places(registry: Registry, text: str) -> list[Place]:
-    """Empty query: the 34 units, then the former provinces (people still search by them). Else: matches."""
+async def inline_places(registry: Registry, text: str) -> list[Place]:
+    """Empty query: the units that have channels, then their former provinces (people still search by them) —
+    never a list of empty cards. Else: the matches (an empty unit then answers that it has none)."""
     if not text.strip():
-        formers = sorted((p for p in registry.places.places.values() if registry.places.is_renamed(p)),
-                         key=lambda p: p.slug)
-        return [*registry.places.units(), *formers]
+        counts = await registry.coverage()
+        formers = sorted((p for p in registry.places.places.values() if registry.places.is_renamed(p)
+                          and counts[p.unit_slug]), key=lambda p: vi_sort_key(p.name))
+        return [*(u for u in registry.places.units() if counts[u.slug]), *formers]
     found = registry.resolve(text)
     if found.status is Status.FOUND and found.place:
         return [found.place]
