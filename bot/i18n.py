@@ -274,6 +274,10 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "field_place_slug": ("đơn vị", "unit"),
     "field_notice_id": ("văn bản nguồn", "source notice"),
     "confirm_console": ("Gõ yes để xác nhận, hoặc bất kỳ nội dung khác để hủy:", "Type yes to confirm, anything else to cancel:"),
+    # --- many-channel cards (issue 12) ---
+    "channels_part": ("Kênh {first}–{last} / {total} (trang {page}/{pages})",
+                      "Channels {first}–{last} of {total} (page {page}/{pages})"),
+    "more_channels": ("… và {count} kênh khác: /channels {slug} {next}", "… and {count} more: /channels {slug} {next}"),
 }
 
 

@@ -24,6 +24,7 @@ from telegram import (
     InlineQueryResultCachedPhoto,
     InlineQueryResultsButton,
     InputFile,
+    InputMediaPhoto,
     InputTextMessageContent,
     LinkPreviewOptions,
     Message,
@@ -53,7 +54,7 @@ from bot.frontends.aiohttp_request import AiohttpRequest
 from bot.frontends.delivery import Backoff, DeliveryRequest, OutageLog, short_reason, undeliverable
 from bot.i18n import EN, VI, has, lang_of, t
 from bot.places import Place, Resolution, Status
-from bot.replies import Reply, chunk_lines, entity_count, to_html, visible_length
+from bot.replies import Image, Reply, chunk_lines, entity_count, images_of, to_html, visible_length
 from bot.runtime import open_registry
 from bot.services import Registry
 from bot.validate import ascii_int
@@ -451,16 +452,23 @@ def keyboard(reply: Reply, lang: str, *, callbacks: bool = True) -> InlineKeyboa
 
 
 async def send_reply(context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply, ctx: Context) -> None:
-    """Send a Reply: the card as a photo with the text as caption when it fits, else the photo then the text."""
+    """Send a Reply: the card as a photo with the text as caption when it fits, else the photo then the text.
+
+    A card of several images goes as an album (sendMediaGroup takes no keyboard): its first image carries the
+    reply's first line as caption, and the text follows in messages of ≤ 4096 characters, the keyboard on the
+    last."""
     bot = context.bot
     markup = keyboard(reply, ctx.lang)
     text_chunks = chunk_lines(reply.lines, MessageLimit.MAX_TEXT_LENGTH)
-    if reply.image is not None:
+    images = images_of(reply.image)
+    if len(images) == 1:
         fits = visible_length(reply.lines) <= MessageLimit.CAPTION_LENGTH and entity_count(reply.lines) <= 100
         caption = to_html(reply.lines) if fits else to_html(reply.lines[:1])
-        await _send_card(ctx, bot, chat_id, reply, caption, markup if fits else None)
+        await _send_card(ctx, bot, chat_id, images[0], caption, markup if fits else None)
         if fits:
             text_chunks = []
+    elif images:
+        await _send_album(ctx, bot, chat_id, images, to_html(reply.lines[:1]))
     for i, chunk in enumerate(text_chunks):
         last = i == len(text_chunks) - 1
         await bot.send_message(chat_id, to_html(chunk), reply_markup=markup if last else None)
@@ -468,22 +476,50 @@ async def send_reply(context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Re
         await bot.send_document(chat_id, InputFile(content, filename=name))
 
 
-async def _send_card(ctx: Context, bot: Any, chat_id: int, reply: Reply, caption: str,
+async def _send_card(ctx: Context, bot: Any, chat_id: int, image: Image, caption: str,
                      markup: InlineKeyboardMarkup | None) -> None:
     """Upload a card once; later sends reuse its file_id (keyed by content hash, so a changed card re-uploads)."""
-    assert reply.image is not None
     store = ctx.registry.store
-    file_id = await store.media_file_id(reply.image.key, MEDIA_PLATFORM)
+    file_id = await store.media_file_id(image.key, MEDIA_PLATFORM)
     if file_id:
         try:
             await bot.send_photo(chat_id, file_id, caption=caption, reply_markup=markup)
             return
         except BadRequest as exc:  # a file_id can expire: upload again
             log.warning("cached file_id refused (%s); uploading the card again", exc.message)
-    sent = await bot.send_photo(chat_id, InputFile(reply.image.png, filename=reply.image.name), caption=caption,
-                                reply_markup=markup)
+    png = await image.png_async()
+    sent = await bot.send_photo(chat_id, InputFile(png, filename=image.name), caption=caption, reply_markup=markup)
     if sent.photo:
-        await store.remember_media(reply.image.key, MEDIA_PLATFORM, sent.photo[-1].file_id)
+        await store.remember_media(image.key, MEDIA_PLATFORM, sent.photo[-1].file_id)
+
+
+async def _send_album(ctx: Context, bot: Any, chat_id: int, images: tuple[Image, ...], caption: str) -> None:
+    """2–10 images as one album; each image's file_id is cached by its own content hash, so an album of
+    known images uploads nothing, and a changed channel re-uploads only the images it is on."""
+    store = ctx.registry.store
+    known = [await store.media_file_id(image.key, MEDIA_PLATFORM) for image in images]
+
+    async def media(reuse: bool) -> list[InputMediaPhoto]:
+        items = []
+        for i, (image, file_id) in enumerate(zip(images, known, strict=True)):
+            # attach=True: an album's uploads travel as attach://<name> parts (without it PTB sends them as a
+            # field of their own, and Telegram finds no media in the items).
+            source: str | InputFile = file_id if reuse and file_id else InputFile(
+                await image.png_async(), filename=image.name, attach=True)
+            items.append(InputMediaPhoto(source, caption=caption if i == 0 else None))
+        return items
+
+    try:
+        sent = await bot.send_media_group(chat_id, await media(reuse=True))
+    except BadRequest as exc:
+        if not any(known):
+            raise
+        log.warning("cached file_id refused (%s); uploading the album again", exc.message)
+        known = [None] * len(images)
+        sent = await bot.send_media_group(chat_id, await media(reuse=False))
+    for image, file_id, message in zip(images, known, sent, strict=False):
+        if message.photo and message.photo[-1].file_id != file_id:
+            await store.remember_media(image.key, MEDIA_PLATFORM, message.photo[-1].file_id)
 
 
 # --- running -----------------------------------------------------------------------------------------------
