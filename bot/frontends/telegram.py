@@ -57,6 +57,7 @@ from bot.places import Place, Resolution, Status
 from bot.replies import Image, Reply, chunk_lines, entity_count, images_of, to_html, visible_length
 from bot.runtime import open_registry
 from bot.services import Registry
+from bot.sessions import Sessions
 from bot.validate import ascii_int
 from handlers import ADMIN_COMMANDS, COMMANDS, Context, route_text
 from handlers import admin as admin_handlers
@@ -149,6 +150,7 @@ def build_application(settings: Settings, *, backoff: Backoff | None = None, rea
     app = builder.build()
     app.bot_data["settings"] = settings
     app.bot_data["outage"] = outage
+    app.bot_data["sessions"] = Sessions()
     register_handlers(app)
     return app
 
@@ -229,8 +231,10 @@ def _context(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Context:
     reply_to_user = None
     if replied is not None and replied.from_user is not None and not replied.from_user.is_bot:
         reply_to_user = (replied.from_user.id, replied.from_user.full_name)
-    # A guided conversation belongs to one user in one chat.
-    session = context.user_data.setdefault(chat.id if chat else 0, {}) if context.user_data is not None else {}
+    # A guided conversation belongs to one user in one chat. Never context.user_data: merely reading it makes
+    # PTB keep a dict per user forever; Sessions stores one only while a conversation is open.
+    sessions: Sessions = context.application.bot_data["sessions"]
+    session = sessions.of(chat.id if chat else 0, user.id if user else 0)
     return Context(
         registry=context.application.bot_data["registry"],
         lang=lang_of(user.language_code if user else None),
