@@ -85,6 +85,10 @@ class BenchFakeApi(FakeBotApi):
             self.upload_bytes.append(len(files["photo"]))
         return await super()._m_sendPhoto(params, files)
 
+    async def _m_sendMediaGroup(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        self.upload_bytes += [len(data) for data in files.values()]
+        return await super()._m_sendMediaGroup(params, files)
+
     def on_result(self, method: str, params: dict[str, Any]) -> None:
         update_id = None
         chat = int(params.get("chat_id") or 0)
