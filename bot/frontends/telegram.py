@@ -186,8 +186,13 @@ async def _post_init(app: Application) -> None:
     admin_ids = set(settings.admin_ids) | {user_id for user_id, *_ in await app.bot_data["registry"].store.admins()}
     for user_id in sorted(admin_ids):
         await set_admin_menu(bot, user_id, admin=True)
-    # Everything built so far (the registry, views, handlers) lives as long as the process: out of the
-    # collector's way, so that collections triggered per update scan only what updates create.
+
+
+async def _post_init_then_freeze(app: Application) -> None:
+    """In production (run_telegram) only: everything built at start-up (the registry, views, handlers) lives as
+    long as the process, so it goes out of the collector's way; collections triggered per update then scan only
+    what updates create. (Not in tests, where a bot starts per test and the full collection would cost.)"""
+    await _post_init(app)
     gc.collect()
     gc.freeze()
 
@@ -596,6 +601,7 @@ def run_telegram(settings: Settings) -> int:
         log.error("refusing to start: %s", exc)
         return 2
     app = build_application(settings)
+    app.post_init = _post_init_then_freeze
     try:
         if options is not None:
             app.run_webhook(**options, allowed_updates=Update.ALL_TYPES)
