@@ -26,7 +26,9 @@ test: $(VENV)/.installed-test
 	$(BIN)/mypy
 	PTB_TIMEDELTA=1 NO_PROXY=127.0.0.1,localhost $(BIN)/python -m pytest
 
+# aiogram is floor (d) of the benchmark only: installed into the venv here, never a project dependency.
 bench: $(VENV)/.installed-test
+	$(BIN)/python -m pip install --quiet 'aiogram>=3,<4'
 	PTB_TIMEDELTA=1 NO_PROXY=127.0.0.1,localhost $(BIN)/python -m bench
 
 clean:

@@ -17,7 +17,7 @@ from aiohttp import web
 from bench.harness import TOKEN
 from tests.fakebot.server import FakeBotApi
 
-REPLIES = {"sendMessage", "sendPhoto"}
+REPLIES = {"sendMessage", "sendPhoto", "sendMediaGroup"}
 
 
 class BenchFakeApi(FakeBotApi):
@@ -31,6 +31,8 @@ class BenchFakeApi(FakeBotApi):
         self.waiting: dict[int, collections.deque[int]] = collections.defaultdict(collections.deque)
         self.inline_ids: dict[str, int] = {}
         self.latencies: list[float] = []
+        self.latency_chats: list[int] = []  # the chat of each latency, to tell one user's replies from others'
+        self.refused = 0  # calls answered with an error: a card Telegram would refuse shows here
         self.first_inject = 0.0
         self.last_reply = 0.0
         self.upload_bytes: list[int] = []
@@ -63,8 +65,15 @@ class BenchFakeApi(FakeBotApi):
         return web.json_response({
             "replies": len(self.latencies), "latencies": self.latencies, "first_inject": self.first_inject,
             "last_reply": self.last_reply, "upload_bytes": self.upload_bytes,
-            "first_get_updates": self.first_get_updates,
+            "first_get_updates": self.first_get_updates, "latency_chats": self.latency_chats,
+            "refused": self.refused,
         })
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        response = await super()._handle(request)
+        if response.status >= 400:
+            self.refused += 1
+        return response
 
     async def _m_getUpdates(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         if self.first_get_updates is None:
@@ -76,16 +85,22 @@ class BenchFakeApi(FakeBotApi):
             self.upload_bytes.append(len(files["photo"]))
         return await super()._m_sendPhoto(params, files)
 
+    async def _m_sendMediaGroup(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        self.upload_bytes += [len(data) for data in files.values()]
+        return await super()._m_sendMediaGroup(params, files)
+
     def on_result(self, method: str, params: dict[str, Any]) -> None:
         update_id = None
+        chat = int(params.get("chat_id") or 0)
         if method in REPLIES:
-            queue = self.waiting.get(int(params["chat_id"]))
+            queue = self.waiting.get(chat)
             update_id = queue.popleft() if queue else None
         elif method == "answerInlineQuery":
             update_id = self.inline_ids.pop(str(params["inline_query_id"]), None)
         if update_id is not None:
             now = time.monotonic()
             self.latencies.append(now - self.injected.pop(update_id))
+            self.latency_chats.append(chat)
             self.last_reply = now
 
 

@@ -58,14 +58,14 @@ class FakeServer:
 class BotProcess:
     """A bot as a separate process (`python -m bot` or the echo bot), pointed at the fake."""
 
-    def __init__(self, fake: FakeServer, module: str, db: Path, concurrency: int) -> None:
+    def __init__(self, fake: FakeServer, module: str, db: Path, concurrency: int, args: tuple[str, ...] = ()) -> None:
         env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_BASE_URL": f"http://127.0.0.1:{fake.port}/bot",
                "TELEGRAM_BASE_FILE_URL": f"http://127.0.0.1:{fake.port}/file/bot", "BOT_RATE_LIMIT": "0",
                "BOT_DB_PATH": str(db), "BOT_LOG_LEVEL": "WARNING", "BOT_CONCURRENCY": str(concurrency),
                "NO_PROXY": "127.0.0.1,localhost"}
         self.fake = fake
         self.spawned = time.time()
-        self.proc = subprocess.Popen([sys.executable, "-m", module], cwd=ROOT, env=env)
+        self.proc = subprocess.Popen([sys.executable, "-m", module, *args], cwd=ROOT, env=env)
         deadline = time.monotonic() + 30
         while (first := fake.control("/_control/stats")["first_get_updates"]) is None:
             if time.monotonic() > deadline or self.proc.poll() is not None:
@@ -78,8 +78,14 @@ class BotProcess:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def peak_rss_mb(self) -> float:
+        return self._status("VmHWM:")
+
+    def rss_mb(self) -> float:
+        return self._status("VmRSS:")
+
+    def _status(self, field: str) -> float:
         for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(field):
                 return int(line.split()[1]) / 1024
         return float("nan")
 
@@ -88,15 +94,16 @@ class BotProcess:
         self.proc.wait(15)
 
 
-def make_updates(kind: str, n: int, chats: int) -> list[dict]:
+def make_updates(kind: str, n: int, chats: int, first_user: int = 100_000) -> list[dict]:
     updates = []
     for i in range(n):
-        user = {"id": 100_000 + i % chats, "is_bot": False, "first_name": "U", "language_code": "vi"}
+        user = {"id": first_user + i % chats, "is_bot": False, "first_name": "U", "language_code": "vi"}
         if kind == "inline":
             update = inline("cần thơ", user=user)
             update["inline_query"]["id"] = f"q{i}-{time.monotonic_ns()}"
         else:
             text = {"channels": "/channels cần thơ", "notice": "/notice cần thơ", "echo": "xin chào",
+                    "big": "/channels lai_chau",
                     "verify": "/verify https://zalo.me/3460461954401350861"}[kind]
             update = message(text, user=user)
         updates.append(update)

@@ -379,6 +379,10 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "field_superseded_by": ("thay bằng", "replaced by"),
     "vietnam_time": ("giờ Việt Nam (UTC+7)", "Vietnam time (UTC+7)"),
     "field_verified_on": ("cập nhật", "as of"),
+    # --- many-channel cards (issue 12) ---
+    "channels_part": ("Kênh {first}–{last} / {total} (trang {page}/{pages})",
+                      "Channels {first}–{last} of {total} (page {page}/{pages})"),
+    "more_channels": ("… và {count} kênh khác: /channels {slug} {next}", "… and {count} more: /channels {slug} {next}"),
 }
 
 

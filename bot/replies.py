@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -34,10 +34,33 @@ class Image:
     key: str
     name: str
     render: Callable[[], bytes] = field(repr=False, compare=False)
+    # The same bytes drawn off the event loop, one render per key however many ask (front-ends on a loop).
+    load: Callable[[], Awaitable[bytes]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def png(self) -> bytes:
         return self.render()
+
+    async def png_async(self) -> bytes:
+        return await self.load() if self.load is not None else self.render()
+
+
+@dataclass(frozen=True)
+class Album:
+    """A card of several images (many channels): sent as an album (Telegram: 2–10 photos, one sendMediaGroup)."""
+
+    images: tuple[Image, ...]
+
+    @property
+    def key(self) -> str:
+        return "+".join(i.key for i in self.images)
+
+
+def images_of(picture: Image | Album | None) -> tuple[Image, ...]:
+    """A reply's picture as a list of images, whatever it is."""
+    if picture is None:
+        return ()
+    return picture.images if isinstance(picture, Album) else (picture,)
 
 
 @dataclass(frozen=True)
@@ -65,7 +88,7 @@ class Confirmation:
 @dataclass
 class Reply:
     lines: list[Line] = field(default_factory=list)
-    image: Image | None = None
+    image: Image | Album | None = None  # one photo, or an album (see images_of)
     choices: list[Choice] = field(default_factory=list)
     buttons: list[UrlButton] = field(default_factory=list)
     share_query: str | None = None  # what the "share to a group" button puts into inline mode

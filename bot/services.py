@@ -7,12 +7,13 @@ dictionary lookup once a unit has been seen.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
-from bot.cards import CardCache, CardEntry, CardSpec
+from bot.cards import ALBUM_SIZE, CardCache, CardEntry, CardSpec, paginate
 from bot.links import PLATFORM_LABELS, Link, LinkError
 from bot.models import Channel, Notice
 from bot.places import Gazetteer, Place, Resolution
+from bot.replies import Album, Image
 from bot.store import Store
 from bot.verification import judge
 
@@ -70,10 +71,34 @@ class UnitView:
     more_notices: int  # how many more notices stand behind them
     as_of: str | None
     card: CardSpec
+    # The card as images (one unless there are many channels; see cards.paginate), and their content hashes:
+    # the keys of the card cache and of the file_id cache, computed once per view, not once per request.
+    pages: tuple[CardSpec, ...] = field(default=(), compare=False)
+    page_keys: tuple[str, ...] = field(default=(), compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.pages:
+            object.__setattr__(self, "pages", paginate(self.card))
+        if not self.page_keys:
+            object.__setattr__(self, "page_keys", tuple(p.content_hash() for p in self.pages))
 
     @property
     def card_key(self) -> str:
-        return self.card.content_hash()
+        """The key of a one-image card (what inline mode can share as a photo); a many-image card has none
+        stored under this key, so inline shares its text."""
+        return self.page_keys[0] if len(self.pages) == 1 else "album:" + self.page_keys[0]
+
+    @property
+    def albums(self) -> int:
+        """How many albums of up to 10 images the card takes: the pages of `/channels <unit> <n>`."""
+        return -(-len(self.pages) // ALBUM_SIZE)
+
+    def album_entries(self, number: int) -> tuple[int, int]:
+        """The channels album `number` (1-based) shows, as a slice of `channels`."""
+        before = self.pages[: (number - 1) * ALBUM_SIZE]
+        inside = self.pages[(number - 1) * ALBUM_SIZE : number * ALBUM_SIZE]
+        start = sum(len(p.entries) for p in before)
+        return start, start + sum(len(p.entries) for p in inside)
 
 
 @dataclass(frozen=True)
@@ -154,8 +179,22 @@ class Registry:
         return UnitView(unit, merged, views, tuple(newest), more, as_of, spec)
 
     def card_png(self, view: UnitView) -> bytes:
-        """The unit's card, drawn once per content (CardCache)."""
-        return self.cards.get(view.card)[1]
+        """The unit's card (its first image), drawn once per content (CardCache)."""
+        return self.cards.get(view.pages[0])[1]
+
+    def card_picture(self, view: UnitView, album: int = 1) -> Image | Album:
+        """Album `album`'s images of the unit's card, drawn only when a front-end needs their bytes: off the
+        event loop and once per content however many ask (`Image.load`), or on the caller's thread (`render`)."""
+        cards, slug = self.cards, view.unit.slug
+        first = (album - 1) * ALBUM_SIZE
+        numbered = list(enumerate(zip(view.pages, view.page_keys, strict=True)))[first : first + ALBUM_SIZE]
+
+        def image(i: int, spec: CardSpec, key: str) -> Image:
+            name = f"{slug}.png" if len(view.pages) == 1 else f"{slug}-{i + 1}.png"
+            return Image(key, name, lambda: cards.get(spec)[1], lambda: cards.render(spec, key))
+
+        images = tuple(image(i, spec, key) for i, (spec, key) in numbered)
+        return images[0] if len(images) == 1 else Album(images)
 
     def _card_spec(self, unit: Place, merged: tuple[Place, ...], views: tuple[ChannelView, ...],
                    notices: tuple[Notice, ...], more: int, as_of: str | None) -> CardSpec:

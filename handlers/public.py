@@ -9,7 +9,7 @@ from bot.changes import Changes
 from bot.extract import FoundLink, links_in
 from bot.links import looks_like_url
 from bot.places import Place, Resolution, Status
-from bot.replies import Choice, Image, Reply, UrlButton, bold, code, italic
+from bot.replies import Choice, Reply, UrlButton, bold, code, italic
 from bot.services import (
     NOTICES_PER_PAGE,
     ChannelView,
@@ -51,10 +51,13 @@ async def help_(ctx: Context, args: str) -> Reply:
 
 
 async def channels(ctx: Context, args: str) -> Reply:
-    query = args.strip()
+    """/channels <unit> [page]: a card of many channels comes an album (10 images) at a time."""
+    words = args.split()
+    page = ascii_int(words[-1], 1, 10**6) if len(words) > 1 else None
+    query = " ".join(words[:-1]) if page is not None else args.strip()
     if not query:
         return await units_menu(ctx, 1)
-    return await _card(ctx, ctx.registry.resolve(query), query)
+    return await _card(ctx, ctx.registry.resolve(query), query, page or 1)
 
 
 async def units_menu(ctx: Context, page: int) -> Reply:
@@ -212,16 +215,21 @@ async def text(ctx: Context, message: str) -> Reply:
 
 
 # --- building blocks ---------------------------------------------------------------------------------
-async def _card(ctx: Context, found: Resolution, query: str) -> Reply:
+async def _card(ctx: Context, found: Resolution, query: str, page: int = 1) -> Reply:
     if found.status is not Status.FOUND or found.place is None:
         return _not_one(ctx, found, query, "channels")
     view = await ctx.registry.unit_view(found.place)
-    return channels_reply(ctx, view, found)
+    return channels_reply(ctx, view, found, page)
 
 
-def channels_reply(ctx: Context, view: UnitView, found: Resolution | None = None) -> Reply:
-    """A unit's card: the answer first (unit, channels with full URLs), then where it comes from and when."""
+def channels_reply(ctx: Context, view: UnitView, found: Resolution | None = None, page: int = 1) -> Reply:
+    """A unit's card: the answer first (unit, channels with full URLs), then where it comes from and when.
+
+    Past 80 channels (10 images, one album) a page shows the channels of one album, and says how to get the
+    next: a reply stays a few messages, and its URL buttons fit one keyboard."""
     unit = view.unit
+    page = min(max(page, 1), view.albums)
+    first, last = view.album_entries(page)
     reply = Reply().add(bold(ctx.t("unit_title", name=unit.full_name)))
     if found:
         _merger_lines(ctx, reply, found)
@@ -232,11 +240,17 @@ def channels_reply(ctx: Context, view: UnitView, found: Resolution | None = None
         reply.add(ctx.t("no_channels", name=unit.name))
         reply.add(ctx.t("no_channels_hint", name=unit.name))
         return reply
-    for cv in view.channels:
+    shown = view.channels[first:last]
+    if view.albums > 1:
+        reply.add(italic(ctx.t("channels_part", first=first + 1, last=last, total=len(view.channels), page=page,
+                               pages=view.albums)))
+    for cv in shown:
         reply.add("• ", bold(cv.platform_label), f": {cv.channel.name}{_former_note(ctx, cv, unit)}")
         reply.add(cv.channel.url)
         if cv.channel.since:
             reply.add(italic(ctx.t("live_from", date=format_date(cv.channel.since))))
+    if last < len(view.channels):
+        reply.add(ctx.t("more_channels", count=len(view.channels) - last, slug=unit.slug, next=page + 1))
     if view.notices:
         reply.blank()
         for n in view.notices:
@@ -245,11 +259,13 @@ def channels_reply(ctx: Context, view: UnitView, found: Resolution | None = None
             reply.add(ctx.t("more_sources", count=view.more_notices))
     if view.as_of:
         reply.add(ctx.t("as_of", date=format_date(view.as_of)))
-    reply.image = Image(view.card_key, f"{unit.slug}.png", lambda: ctx.registry.card_png(view))
-    reply.buttons = [UrlButton(ctx.t("open", platform=cv.platform_label), cv.channel.url) for cv in view.channels]
+    reply.image = ctx.registry.card_picture(view, page)
+    reply.buttons = [UrlButton(ctx.t("open", platform=cv.platform_label), cv.channel.url) for cv in shown]
     reply.share_query = unit.name
     if view.notices:
         reply.choices = [Choice(ctx.t("see_notice"), "notice", unit.slug)]
+    if last < len(view.channels):
+        reply.choices.append(Choice(ctx.t("next"), "channels", f"{unit.slug} {page + 1}"))
     return reply
 
 

@@ -15,7 +15,7 @@ from typing import TextIO
 from bot.backups import start_backups
 from bot.config import Settings
 from bot.i18n import VI, t
-from bot.replies import Reply, to_plain
+from bot.replies import Reply, images_of, to_plain
 from bot.runtime import open_registry
 from bot.services import Registry
 from handlers import COMMANDS, Context, admin, ingest, route_text, split_command
@@ -82,11 +82,11 @@ class Console:
             self._print(text)
         for choice in reply.choices:
             self._print(f"  → /{choice.command} {choice.arg}  ({choice.label})")
-        if reply.image:
+        for image in images_of(reply.image):  # a card of many channels is several images
             self.media_dir.mkdir(parents=True, exist_ok=True)
-            path = self.media_dir / f"{reply.image.name.removesuffix('.png')}-{reply.image.key[:12]}.png"
+            path = self.media_dir / f"{image.name.removesuffix('.png')}-{image.key[:12]}.png"
             if not path.exists():
-                path.write_bytes(reply.image.png)
+                path.write_bytes(image.png)
             self._print(f"[image] {path}")
         for name, content in ([reply.document] if reply.document else []) + reply.extra_documents:
             self.media_dir.mkdir(parents=True, exist_ok=True)

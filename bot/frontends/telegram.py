@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import re
 import secrets
@@ -24,6 +25,7 @@ from telegram import (
     InlineQueryResultCachedPhoto,
     InlineQueryResultsButton,
     InputFile,
+    InputMediaPhoto,
     InputTextMessageContent,
     LinkPreviewOptions,
     Message,
@@ -56,9 +58,10 @@ from bot.frontends.aiohttp_request import AiohttpRequest
 from bot.frontends.delivery import Backoff, DeliveryRequest, OutageLog, short_reason, undeliverable
 from bot.i18n import EN, VI, has, lang_of, t
 from bot.places import Place, Resolution, Status
-from bot.replies import Reply, chunk_lines, entity_count, to_html, to_plain, visible_length
+from bot.replies import Image, Reply, chunk_lines, entity_count, images_of, to_html, to_plain, visible_length
 from bot.runtime import open_registry
 from bot.services import Registry
+from bot.sessions import Sessions
 from bot.text import vi_sort_key
 from bot.validate import ascii_int
 from handlers import ADMIN_COMMANDS, COMMANDS, Context, route_text, split_command
@@ -153,6 +156,7 @@ def build_application(settings: Settings, *, backoff: Backoff | None = None, rea
     app = builder.build()
     app.bot_data["settings"] = settings
     app.bot_data["outage"] = outage
+    app.bot_data["sessions"] = Sessions()
     register_handlers(app)
     return app
 
@@ -188,6 +192,15 @@ async def _post_init(app: Application) -> None:
     admin_ids = set(settings.admin_ids) | {user_id for user_id, *_ in await app.bot_data["registry"].store.admins()}
     for user_id in sorted(admin_ids):
         await set_admin_menu(bot, user_id, admin=True)
+
+
+async def _post_init_then_freeze(app: Application) -> None:
+    """In production (run_telegram) only: everything built at start-up (the registry, views, handlers) lives as
+    long as the process, so it goes out of the collector's way; collections triggered per update then scan only
+    what updates create. (Not in tests, where a bot starts per test and the full collection would cost.)"""
+    await _post_init(app)
+    gc.collect()
+    gc.freeze()
 
 
 async def set_admin_menu(bot: Any, user_id: int, *, admin: bool) -> None:
@@ -234,8 +247,10 @@ def _context(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Context:
     reply_to_user = None
     if replied is not None and replied.from_user is not None and not replied.from_user.is_bot:
         reply_to_user = (replied.from_user.id, replied.from_user.full_name)
-    # A guided conversation belongs to one user in one chat.
-    session = context.user_data.setdefault(chat.id if chat else 0, {}) if context.user_data is not None else {}
+    # A guided conversation belongs to one user in one chat. Never context.user_data: merely reading it makes
+    # PTB keep a dict per user forever; Sessions stores one only while a conversation is open.
+    sessions: Sessions = context.application.bot_data["sessions"]
+    session = sessions.of(chat.id if chat else 0, user.id if user else 0)
     replied_text = (replied.text or replied.caption or "") if replied is not None else None
     return Context(
         registry=context.application.bot_data["registry"],
@@ -516,16 +531,22 @@ def keyboard(reply: Reply, lang: str, *, callbacks: bool = True) -> InlineKeyboa
 async def send_reply(context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply, ctx: Context,
                      target: dict[str, Any] | None = None) -> None:
     """Send a Reply: the card as a photo with the text as caption when it fits, else the photo then the text.
-    `target` (see `where`) puts every message in the asker's topic, as a reply where that helps."""
+
+    A card of several images goes as an album (sendMediaGroup takes no keyboard): its first image carries the
+    reply's first line as caption, and the text follows in messages of ≤ 4096 characters, the keyboard on the
+    last. `target` (see `where`) puts every message in the asker's topic, as a reply where that helps."""
     bot = _Targeted(context.bot, target or {})
     markup = keyboard(reply, ctx.lang)
     text_chunks = chunk_lines(reply.lines, MessageLimit.MAX_TEXT_LENGTH)
-    if reply.image is not None:
+    images = images_of(reply.image)
+    if len(images) == 1:
         fits = visible_length(reply.lines) <= MessageLimit.CAPTION_LENGTH and entity_count(reply.lines) <= 100
         caption = to_html(reply.lines) if fits else to_html(reply.lines[:1])
-        await _send_card(ctx, bot, chat_id, reply, caption, markup if fits else None)
+        await _send_card(ctx, bot, chat_id, images[0], caption, markup if fits else None)
         if fits:
             text_chunks = []
+    elif images:
+        await _send_album(ctx, bot, chat_id, images, to_html(reply.lines[:1]))
     for i, chunk in enumerate(text_chunks):
         last = i == len(text_chunks) - 1
         await bot.send_message(chat_id, to_html(chunk), reply_markup=markup if last else None)
@@ -552,22 +573,50 @@ class _Targeted:
         return await self._bot.send_media_group(*args, **self._target, **kwargs)
 
 
-async def _send_card(ctx: Context, bot: Any, chat_id: int, reply: Reply, caption: str,
+async def _send_card(ctx: Context, bot: Any, chat_id: int, image: Image, caption: str,
                      markup: InlineKeyboardMarkup | None) -> None:
     """Upload a card once; later sends reuse its file_id (keyed by content hash, so a changed card re-uploads)."""
-    assert reply.image is not None
     store = ctx.registry.store
-    file_id = await store.media_file_id(reply.image.key, MEDIA_PLATFORM)
+    file_id = await store.media_file_id(image.key, MEDIA_PLATFORM)
     if file_id:
         try:
             await bot.send_photo(chat_id, file_id, caption=caption, reply_markup=markup)
             return
         except BadRequest as exc:  # a file_id can expire: upload again
             log.warning("cached file_id refused (%s); uploading the card again", exc.message)
-    sent = await bot.send_photo(chat_id, InputFile(reply.image.png, filename=reply.image.name), caption=caption,
-                                reply_markup=markup)
+    png = await image.png_async()
+    sent = await bot.send_photo(chat_id, InputFile(png, filename=image.name), caption=caption, reply_markup=markup)
     if sent.photo:
-        await store.remember_media(reply.image.key, MEDIA_PLATFORM, sent.photo[-1].file_id)
+        await store.remember_media(image.key, MEDIA_PLATFORM, sent.photo[-1].file_id)
+
+
+async def _send_album(ctx: Context, bot: Any, chat_id: int, images: tuple[Image, ...], caption: str) -> None:
+    """2–10 images as one album; each image's file_id is cached by its own content hash, so an album of
+    known images uploads nothing, and a changed channel re-uploads only the images it is on."""
+    store = ctx.registry.store
+    known = [await store.media_file_id(image.key, MEDIA_PLATFORM) for image in images]
+
+    async def media(reuse: bool) -> list[InputMediaPhoto]:
+        items = []
+        for i, (image, file_id) in enumerate(zip(images, known, strict=True)):
+            # attach=True: an album's uploads travel as attach://<name> parts (without it PTB sends them as a
+            # field of their own, and Telegram finds no media in the items).
+            source: str | InputFile = file_id if reuse and file_id else InputFile(
+                await image.png_async(), filename=image.name, attach=True)
+            items.append(InputMediaPhoto(source, caption=caption if i == 0 else None))
+        return items
+
+    try:
+        sent = await bot.send_media_group(chat_id, await media(reuse=True))
+    except BadRequest as exc:
+        if not any(known):
+            raise
+        log.warning("cached file_id refused (%s); uploading the album again", exc.message)
+        known = [None] * len(images)
+        sent = await bot.send_media_group(chat_id, await media(reuse=False))
+    for image, file_id, message in zip(images, known, sent, strict=False):
+        if message.photo and message.photo[-1].file_id != file_id:
+            await store.remember_media(image.key, MEDIA_PLATFORM, message.photo[-1].file_id)
 
 
 # --- running -----------------------------------------------------------------------------------------------
@@ -635,6 +684,7 @@ def run_telegram(settings: Settings) -> int:
         log.error("refusing to start: %s", exc)
         return 2
     app = build_application(settings)
+    app.post_init = _post_init_then_freeze
     try:
         if options is not None:
             app.run_webhook(**options, allowed_updates=Update.ALL_TYPES)

@@ -27,8 +27,9 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakebot.spec import ApiError, check_call, decode_field
+from tests.fakebot.spec import ApiError, check_call, check_photo, decode_field
 
+ALBUM = "album#"  # files[ALBUM + i]: the upload of an album's item i
 BOT_USER = {"id": 7000000001, "is_bot": True, "first_name": "Kênh Chính Thức", "username": "KenhChinhThucBot",
             "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": True}
 
@@ -55,6 +56,7 @@ class FakeBotApi:
         self.record = record
         self.calls: list[Call] = []
         self.files: dict[str, bytes] = {}
+        self.photo_sizes: dict[str, tuple[int, int]] = {}  # file_id → (width, height) as uploaded
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
@@ -147,7 +149,7 @@ class FakeBotApi:
 
     def delivered(self, chat_id: int) -> list[Call]:
         """What the user in `chat_id` sees: the messages, photos and documents successfully sent there."""
-        return self.calls_to("sendMessage", "sendPhoto", "sendDocument", chat_id=chat_id)
+        return self.calls_to("sendMessage", "sendPhoto", "sendMediaGroup", "sendDocument", chat_id=chat_id)
 
     def calls_to(self, *methods: str, chat_id: int | None = None, ok: bool = True) -> list[Call]:
         return [c for c in self.calls if c.method in methods and (chat_id is None or c.chat_id == chat_id)
@@ -192,7 +194,7 @@ class FakeBotApi:
                     del self._failures[i]
                     raise error
             if self.check:
-                check_call(method, {**params, **files})
+                check_call(method, {**params, **{k: v for k, v in files.items() if not k.startswith(ALBUM)}})
             result = await getattr(self, f"_m_{method}", self._m_default)(params, files)
             self.on_result(method, params)
         except ApiError as exc:
@@ -225,6 +227,13 @@ class FakeBotApi:
             if isinstance(value, str) and value.startswith("attach://") and value[9:] in files:
                 files[key] = files.pop(value[9:])
                 del params[key]
+        # …or from an album's items: kept as files["album#<i>"], the item's media left as it came.
+        media = params.get("media")
+        if method.lower() == "sendmediagroup" and isinstance(media, list):
+            for i, item in enumerate(media):
+                ref = item.get("media") if isinstance(item, dict) else None
+                if isinstance(ref, str) and ref.startswith("attach://") and ref[9:] in files:
+                    files[f"{ALBUM}{i}"] = files.pop(ref[9:])
         return params, files
 
     async def _file(self, request: web.Request) -> web.Response:
@@ -272,21 +281,47 @@ class FakeBotApi:
     async def _m_sendMessage(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         return self._store_message(int(params["chat_id"]), {"text": params["text"], **self._markup(params)})
 
-    async def _m_sendPhoto(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
-        if "photo" in files:
-            data = files["photo"]
+    def _photo(self, data: bytes | None, reference: Any) -> list[dict[str, Any]]:
+        """A photo uploaded (checked as Telegram checks it, stored) or referenced by file_id: its PhotoSize list,
+        the largest ≤ 1280 px on its longest side, as Telegram keeps it."""
+        if data is not None:
+            width, height = check_photo(data)
             file_id = "AgAD" + hashlib.sha256(data).hexdigest()[:40]
             self.files[file_id] = data
+            self.photo_sizes[file_id] = (width, height)
         else:
-            file_id = str(params["photo"])
+            file_id = str(reference)
             if file_id not in self.files:
                 raise ApiError("Bad Request: wrong file identifier/HTTP URL specified")
-        photo = [{"file_id": file_id, "file_unique_id": file_id[-16:], "width": 1280, "height": 1000,
-                  "file_size": len(self.files[file_id])}]
+        width, height = self.photo_sizes.get(file_id, (1280, 1000))
+        scale = min(1.0, 1280 / max(width, height))
+        return [{"file_id": file_id, "file_unique_id": file_id[-16:], "width": round(width * scale),
+                 "height": round(height * scale), "file_size": len(self.files[file_id])}]
+
+    async def _m_sendPhoto(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        photo = self._photo(files.get("photo"), params.get("photo"))
         extra = {"photo": photo, **self._markup(params)}
         if "caption" in params:
             extra["caption"] = params["caption"]
         return self._store_message(int(params["chat_id"]), extra)
+
+    async def _m_sendMediaGroup(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        media = params["media"]
+        if not isinstance(media, list) or not 2 <= len(media) <= 10:
+            raise ApiError("Bad Request: wrong number of media specified; must be 2-10")
+        photos = []
+        for i, item in enumerate(media):
+            if item.get("type") != "photo":
+                raise ApiError("Bad Request: the fake Bot API takes albums of photos only")
+            photos.append(self._photo(files.get(f"{ALBUM}{i}"), item.get("media")))
+        group = str(next(self._message_ids))
+        messages = []
+        for item, photo in zip(media, photos, strict=True):
+            extra: dict[str, Any] = {"photo": photo, "media_group_id": group}
+            if "caption" in item:
+                extra["caption"] = item["caption"]
+            messages.append(self._store_message(int(params["chat_id"]), extra))
+        return messages
 
     async def _m_sendDocument(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         data = files.get("document")

@@ -245,12 +245,48 @@ def check_call(method: str, params: dict[str, Any]) -> None:
             raise _bad("RESULT_ID_DUPLICATE")
         if len(str(params.get("next_offset", "")).encode()) > 64:
             raise _bad("NEXT_OFFSET_INVALID")
+    if m["name"] == "sendMediaGroup":
+        check_media_group(params["media"])
     if m["name"] == "setMyCommands" and len(params["commands"]) > 100:
         raise _bad("too many commands")
     if m["name"] in ("setMyDescription",) and len(params.get("description", "")) > 512:
         raise _bad("description is too long")
     if m["name"] in ("setMyShortDescription",) and len(params.get("short_description", "")) > 120:
         raise _bad("short description is too long")
+
+
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+
+
+def check_photo(data: bytes) -> tuple[int, int]:
+    """An uploaded photo as Telegram takes it: an image, ≤ 10 MB, width + height ≤ 10,000, aspect ratio ≤ 20.
+    Returns (width, height)."""
+    import io
+
+    from PIL import Image, UnidentifiedImageError
+
+    if len(data) > MAX_PHOTO_BYTES:
+        raise _bad("PHOTO_INVALID_DIMENSIONS")  # the brief's grouping; Telegram words a too-big photo variously
+    try:
+        width, height = Image.open(io.BytesIO(data)).size
+    except (UnidentifiedImageError, OSError):
+        raise _bad("IMAGE_PROCESS_FAILED") from None
+    if width + height > 10_000 or max(width, height) > 20 * min(width, height):
+        raise _bad("PHOTO_INVALID_DIMENSIONS")
+    return width, height
+
+
+def check_media_group(media: Any) -> None:
+    """sendMediaGroup: 2–10 items, photos and videos may mix, documents and audio only with their own kind;
+    a caption ≤ 1024 characters after entity parsing on any item."""
+    if not isinstance(media, list) or not 2 <= len(media) <= 10:
+        raise _bad("wrong number of media specified; must be 2-10")  # Telegram's words, near enough
+    kinds = {item.get("type") for item in media}
+    if len(kinds) > 1 and not kinds <= {"photo", "video"}:
+        raise _bad("can't use the media of the specified type in the album")
+    for item in media:
+        if "caption" in item:
+            check_formatted(item["caption"], item.get("parse_mode"), "caption", 0, 1024)
 
 
 def decode_field(method: str, name: str, raw: str) -> Any:
