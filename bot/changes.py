@@ -363,7 +363,8 @@ class Changes:
         if not await self._unchanged_since(entry):
             raise _Conflict(entry.place_slug or "")
         for c in before["channels"]:
-            fields = {k: v for k, v in c.items() if k in _CHANNEL_FIELDS}
+            # Exactly as it was, its time of last change included (older audit rows did not record it).
+            fields = {k: v for k, v in c.items() if k in _CHANNEL_FIELDS or (k == "updated_at" and v)}
             try:
                 await store.update_channel(c["id"], **fields)
             except sqlite3.IntegrityError as exc:  # its old URL has been registered again since

@@ -140,7 +140,8 @@ MIGRATIONS: tuple[str, ...] = (
 
 # In the order of Channel's fields.
 _CHANNEL_COLUMNS = (
-    "id, place_slug, platform, name, url, status, notice_id, verified_on, as_written, since, superseded_by"
+    "id, place_slug, platform, name, url, status, notice_id, verified_on, as_written, since, superseded_by, "
+    "created_at, updated_at"
 )
 
 
@@ -284,14 +285,16 @@ class Store:
         )
 
     async def update_channel(self, channel_id: int, **fields: Any) -> int:
+        """Change a channel's fields; `updated_at` is now unless given (an undo puts the old one back)."""
         allowed = {"place_slug", "platform", "name", "url", "status", "superseded_by", "notice_id",
-                   "verified_on", "as_written", "since"}
+                   "verified_on", "as_written", "since", "updated_at"}
         if not fields or not set(fields) <= allowed:
             raise ValueError(f"bad channel fields: {sorted(fields)}")
+        fields.setdefault("updated_at", now_iso())
         assignments = ", ".join(f"{k} = ?" for k in fields)
         return await self._exec(
-            f"UPDATE channels SET {assignments}, updated_at = ? WHERE id = ?",
-            [*fields.values(), now_iso(), channel_id],
+            f"UPDATE channels SET {assignments} WHERE id = ?",
+            [*fields.values(), channel_id],
         )
 
     async def delete_channel(self, channel_id: int) -> int:
