@@ -47,6 +47,7 @@ class CardEntry:
     platform: str  # label, e.g. "Facebook"
     name: str
     url: str
+    source: str = ""  # the notice that announced it, or who added it and when
 
 
 @dataclass(frozen=True)
@@ -186,7 +187,8 @@ def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int, *, anywhere: bool
 
 def _fonts() -> dict[str, ImageFont.FreeTypeFont]:
     return {"title": _font("Bold", 46), "sub": _font("Regular", 28), "label": _font("Bold", 30),
-            "name": _font("Medium", 26), "url": _font("Regular", 24), "foot": _font("Regular", 24)}
+            "name": _font("Medium", 26), "url": _font("Regular", 24), "foot": _font("Regular", 24),
+            "source": _font("Regular", 21)}
 
 
 def _head_height(spec: CardSpec) -> int:
@@ -205,7 +207,8 @@ def _entry_height(entry: CardEntry, cell: int) -> int:
     """Below the QR: the label, the wrapped name, the wrapped URL."""
     f = _fonts()
     return (4 + 42 + 34 * len(_wrap(nfc(entry.name), f["name"], cell - 24))
-            + 32 * len(_wrap(entry.url, f["url"], cell - 24, anywhere=True)))
+            + 32 * len(_wrap(entry.url, f["url"], cell - 24, anywhere=True))
+            + (8 + 30 * len(_wrap(nfc(entry.source), f["source"], cell - 24)) if entry.source else 0))
 
 
 def _part_line(first: int, last: int, total: int, part: int, parts: int) -> str:
@@ -286,6 +289,11 @@ def render_card(spec: CardSpec) -> bytes:
             for line in _wrap(entry.url, url_font, cell - 24, anywhere=True):
                 blocks.append((centre, ty, line, url_font, GREY, True))
                 ty += 32
+            if entry.source:
+                ty += 8
+                for line in _wrap(nfc(entry.source), f["source"], cell - 24):
+                    blocks.append((centre, ty, line, f["source"], GREY, True))
+                    ty += 30
             row_bottom = max(row_bottom, ty)
         y = row_bottom + 28
     foot_rule_y = y

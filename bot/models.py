@@ -50,7 +50,7 @@ class Channel:
     as_written: str | None = None
     since: str | None = None
     superseded_by: int | None = None
-    created_at: str | None = None  # ISO UTC: when the row was added (an admin's channel: "added on")
+    created_at: str | None = None  # ISO UTC: when the row was added
     updated_at: str | None = None  # ISO UTC: its last change (a retired channel: "no longer in use since")
 
 

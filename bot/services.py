@@ -49,6 +49,14 @@ def notice_reference(notice: Notice, lang: str = "vi") -> str:
     return f"{notice.issuer}, {number} {notice_number(notice)}, {notice_date(notice)}"
 
 
+def card_source(view: ChannelView) -> str:
+    """The channel's own source, as the card image prints it (bilingual: one card for every reader)."""
+    if view.notice is not None:
+        return f"Nguồn / Source: {notice_reference(view.notice)}"
+    added = format_date(view.channel.verified_on)
+    return f"Quản trị viên ghi nhận {added}, chưa có văn bản / Recorded by an admin {added}, no notice yet"
+
+
 @dataclass(frozen=True)
 class ChannelView:
     channel: Channel
@@ -165,18 +173,26 @@ class Registry:
         return await self.compose_view(unit, await self.store.channels_of(self.scope(unit)))
 
     async def compose_view(self, unit: Place, channels: list[Channel]) -> UnitView:
-        """A unit's view from a given list of active channels: the real one, or a preview of a change."""
+        """A unit's view from a given list of active channels: the real one, or a preview of a change.
+
+        Each channel carries its own source (never another channel's), and the channels of former provinces come
+        after the unit's own, as a section of their own."""
         notice_ids = {c.notice_id for c in channels if c.notice_id}
-        newest = await self.store.notices_by_ids(notice_ids, limit=MAX_SOURCES) if notice_ids else []
-        by_id = {n.id: n for n in newest}
-        views = tuple(
-            ChannelView(c, self.places.places[c.place_slug], by_id.get(c.notice_id or 0)) for c in channels
-        )
+        every = await self.store.notices_by_ids(notice_ids) if notice_ids else []
+        by_id = {n.id: n for n in every}
+        views = tuple(sorted(
+            (ChannelView(c, self.places.places[c.place_slug], by_id.get(c.notice_id or 0)) for c in channels),
+            key=lambda v: self.is_former_channel(unit, v)))  # stable: the registry's order within each section
+        newest = tuple(every[:MAX_SOURCES])
         as_of = max((c.verified_on for c in channels), default=None)
         merged = tuple(self.places.merged_members(unit))
-        more = len(notice_ids) - len(newest)
-        spec = self._card_spec(unit, merged, views, tuple(newest), more, as_of)
-        return UnitView(unit, merged, views, tuple(newest), more, as_of, spec)
+        more = len(every) - len(newest)
+        spec = self._card_spec(unit, merged, views, newest, more, as_of)
+        return UnitView(unit, merged, views, newest, more, as_of, spec)
+
+    def is_former_channel(self, unit: Place, view: ChannelView) -> bool:
+        """A channel of a province that has since merged into `unit` under another name (Bến Tre's page)."""
+        return view.place.slug != unit.slug and view.place.name != unit.name
 
     def card_png(self, view: UnitView) -> bytes:
         """The unit's card (its first image), drawn once per content (CardCache)."""
@@ -205,14 +221,15 @@ class Registry:
         entries = tuple(
             CardEntry(
                 v.platform_label,
-                v.channel.name if v.place.slug == unit.slug or v.place.name == unit.name
-                else f"{v.channel.name} ({v.place.name} cũ)",
+                v.channel.name if not self.is_former_channel(unit, v) else f"{v.channel.name} ({v.place.name} cũ)",
                 v.channel.url,
+                card_source(v),
             )
             for v in views
         )
-        footer = tuple(f"Nguồn / Source: {notice_reference(n)}" for n in notices)
-        footer += (f"… và {more} văn bản khác / and {more} more",) if more else ()
+        footer: tuple[str, ...] = ()
+        if any(self.is_former_channel(unit, v) for v in views):
+            footer += ("(cũ) = kênh của tỉnh cũ, trước 01/07/2025 / a former province's channel, before the merger",)
         footer += (f"Cập nhật / As of: {format_date(as_of)}",) if as_of else ("Chưa có kênh nào được đăng ký.",)
         return CardSpec(unit.full_name, subtitle, entries, footer)
 

@@ -281,7 +281,9 @@ async def retirechannel(ctx: Context, args: str) -> Reply:
         payload.update(successor_url=link.url, successor_platform=link.platform)
         successor = await ctx.registry.store.channel_by_url(link.url)
         if successor is None:
-            shown.append(replace(channel, id=0, url=link.url, platform=link.platform, verified_on=day))
+            # The replacement as it will be saved: the old page's name, but none of its sources or dates.
+            shown.append(replace(channel, id=0, url=link.url, platform=link.platform, verified_on=day, notice_id=None,
+                                 as_written=None, since=None, created_at=None, updated_at=None))
         elif changes(ctx).successor_problem(channel, successor):
             owner = ctx.registry.places.unit_of(ctx.registry.places.places[successor.place_slug])
             return Reply().add(ctx.t("successor_refused", url=successor.url, name=owner.full_name,

@@ -190,13 +190,13 @@ def _verdict_lines(ctx: Context, reply: Reply, link: FoundLink, verdict: Verdict
     else:
         reply.add(bold(ctx.t(f"verdict_{status}")))
         reply.add(ctx.t("belongs_to", name=verdict.unit.full_name))
+    if ctx.registry.is_former_channel(verdict.unit, view):
+        reply.add(_former_section(ctx, verdict.unit, view))
     reply.add(f"{view.platform_label}: {view.channel.name}{_former_note(ctx, view, verdict.unit)}")
     reply.add(view.channel.url)
     if verdict.successor:
         reply.add(ctx.t("superseded_by", url=verdict.successor.url))
-    if view.notice:
-        reply.add(ctx.t("source", notice=notice_reference(view.notice, ctx.lang)))
-    reply.add(ctx.t("as_of", date=format_date(view.channel.verified_on)))
+    _provenance(ctx, reply, view)
 
 
 async def text(ctx: Context, message: str) -> Reply:
@@ -244,21 +244,18 @@ def channels_reply(ctx: Context, view: UnitView, found: Resolution | None = None
     if view.albums > 1:
         reply.add(italic(ctx.t("channels_part", first=first + 1, last=last, total=len(view.channels), page=page,
                                pages=view.albums)))
+    in_former_section = False
     for cv in shown:
+        if ctx.registry.is_former_channel(unit, cv) and not in_former_section:
+            in_former_section = True
+            reply.blank().add(bold(_former_section(ctx, unit, cv)))
         reply.add("• ", bold(cv.platform_label), f": {cv.channel.name}{_former_note(ctx, cv, unit)}")
         reply.add(cv.channel.url)
-        if cv.channel.since:
-            reply.add(italic(ctx.t("live_from", date=format_date(cv.channel.since))))
+        _provenance(ctx, reply, cv)
     if last < len(view.channels):
         reply.add(ctx.t("more_channels", count=len(view.channels) - last, slug=unit.slug, next=page + 1))
-    if view.notices:
-        reply.blank()
-        for n in view.notices:
-            reply.add(ctx.t("source", notice=notice_reference(n, ctx.lang)))
-        if view.more_notices:
-            reply.add(ctx.t("more_sources", count=view.more_notices))
     if view.as_of:
-        reply.add(ctx.t("as_of", date=format_date(view.as_of)))
+        reply.blank().add(ctx.t("as_of", date=format_date(view.as_of)))
     reply.image = ctx.registry.card_picture(view, page)
     reply.buttons = [UrlButton(ctx.t("open", platform=cv.platform_label), cv.channel.url) for cv in shown]
     reply.share_query = unit.name
@@ -267,6 +264,27 @@ def channels_reply(ctx: Context, view: UnitView, found: Resolution | None = None
     if last < len(view.channels):
         reply.choices.append(Choice(ctx.t("next"), "channels", f"{unit.slug} {page + 1}"))
     return reply
+
+
+def _provenance(ctx: Context, reply: Reply, cv: ChannelView) -> None:
+    """Where this channel's facts come from — its own notice, or the admin who added it and when — and its dates."""
+    channel = cv.channel
+    if cv.notice is not None:
+        reply.add(italic(ctx.t("source", notice=notice_reference(cv.notice, ctx.lang))))
+    else:
+        reply.add(italic(ctx.t("added_by_admin", date=format_date(channel.verified_on))))
+    if channel.since:
+        reply.add(italic(ctx.t("live_from", date=format_date(channel.since))))
+    if channel.status != "active" and channel.updated_at:
+        reply.add(italic(ctx.t("retired_since", date=format_date(channel.updated_at[:10]))))
+    reply.add(italic(ctx.t("last_checked", date=format_date(channel.verified_on))))
+
+
+def _former_section(ctx: Context, unit: Place, cv: ChannelView) -> str:
+    merged_on = cv.place.merged_on.strftime("%d/%m/%Y") if cv.place.merged_on else "01/07/2025"
+    confirmed = cv.notice is not None and cv.notice.place_slug == unit.slug
+    key = "former_section_confirmed" if confirmed else "former_section"
+    return ctx.t(key, old=cv.place.full_name, date=merged_on, unit=unit.full_name)
 
 
 def _former_note(ctx: Context, cv: ChannelView, unit: Place) -> str:

@@ -206,3 +206,58 @@ async def test_file_and_conversation_commands_in_a_group_point_to_a_private_chat
     assert not [c for c in calls if c.method == "sendDocument"]
     assert "trò chuyện riêng" in text_of(calls)
     assert "addnotice" not in str(bot.app.user_data)
+
+
+# --- provenance per channel, former provinces apart -------------------------------------------------------------
+def confirm_button(calls: list[Call]) -> str:
+    for c in calls:
+        for row in (c.params.get("reply_markup") or {}).get("inline_keyboard", []):
+            for b in row:
+                if b.get("callback_data", "").startswith("yes|"):
+                    return str(b["callback_data"])
+    raise AssertionError("no Confirm button")
+
+
+async def test_each_channel_names_its_own_source_never_another_one(bot: Harness) -> None:
+    from datetime import UTC, datetime
+
+    from tests.fakebot.updates import callback
+
+    preview = await bot.send(message("/addchannel cần thơ https://www.youtube.com/@canthotv Truyền hình Cần Thơ",
+                                     user=ADMIN))
+    await bot.send(callback(confirm_button(preview), user=ADMIN))
+    text = text_of(await bot.send(message("/channels cần thơ")))
+    youtube = text[text.index("https://www.youtube.com/@canthotv"):]
+    today = f"{datetime.now(UTC):%d/%m/%Y}"
+    assert youtube.split("\n")[1] == f"<i>Do quản trị viên ghi nhận ngày {today}, chưa có văn bản</i>"
+    assert text.count("Nguồn: Văn phòng UBND thành phố Cần Thơ, số …/VPUB-TTĐH, 11/2025") == 2  # its own two
+    view = await bot.registry.unit_view(bot.registry.places.places["can_tho"])
+    sources = {e.url: e.source for e in view.card.entries}
+    assert sources["https://www.youtube.com/@canthotv"].startswith("Quản trị viên ghi nhận")
+    assert sources[FANPAGE].startswith("Nguồn / Source: Văn phòng UBND thành phố Cần Thơ")
+
+
+async def test_a_former_provinces_channel_is_shown_in_its_own_section_with_its_dates(bot: Harness) -> None:
+    text = text_of(await bot.send(message("/channels vĩnh long")))
+    header = "Kênh của Tỉnh Bến Tre (cũ), trước 01/07/2025 — chưa có văn bản của Tỉnh Vĩnh Long xác nhận"
+    assert header in text and text.index(header) < text.index("https://www.facebook.com/cttdtbentre")
+    assert "Hoạt động từ 01/12/2021" in text and "Kiểm tra lần cuối: 12/2021" in text
+    verdict = text_of(await bot.send(message("/verify facebook.com/cttdtbentre")))
+    assert header in verdict and "Hoạt động từ 01/12/2021" in verdict
+
+
+async def test_a_retired_channel_says_since_when(bot: Harness) -> None:
+    from tests.fakebot.updates import callback
+
+    preview = await bot.send(message(f"/retirechannel {ZALO}", user=ADMIN))
+    await bot.send(callback(confirm_button(preview), user=ADMIN))
+    verdict = text_of(await bot.send(message(f"/verify {ZALO}")))
+    assert "KHÔNG CÒN SỬ DỤNG" in verdict and "Ngừng sử dụng từ" in verdict
+
+
+def test_the_console_shows_sources_per_channel_and_verdicts(tmp_path: Any) -> None:
+    from tests.test_console import run_console
+
+    out = run_console(tmp_path, "/channels vĩnh long\n/verify https://faceb00k.com/cttdtbentre.\n", "console")
+    assert "Kênh của Tỉnh Bến Tre (cũ)" in out and "Hoạt động từ 01/12/2021" in out
+    assert "🚫 GIẢ MẠO" in out and "https://www.facebook.com/cttdtbentre" in out
