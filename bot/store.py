@@ -152,8 +152,9 @@ def now_iso() -> str:
 class Store:
     """One connection, used by one event loop. Writes are serialised by a lock and run in one transaction."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: aiosqlite.Connection, path: Path | None = None) -> None:
         self._conn = conn
+        self.path = path  # the file (None: in memory)
         self._write_lock = asyncio.Lock()
         # file_ids are asked for on every card sent and every inline result: remember the ones we have seen.
         self._media: dict[tuple[str, str], str] = {}
@@ -169,7 +170,7 @@ class Store:
         await conn.execute("PRAGMA foreign_keys = ON")
         await conn.execute("PRAGMA synchronous = FULL")  # an acknowledged change survives power loss
         await conn.execute("PRAGMA busy_timeout = 5000")
-        store = cls(conn)
+        store = cls(conn, None if str(path) == ":memory:" else Path(path))
         await store.migrate(schema)
         return store
 
@@ -203,6 +204,15 @@ class Store:
                 await self._conn.execute("ROLLBACK")
                 raise
             await self._conn.execute("COMMIT")
+
+    async def data_version(self) -> int:
+        """Moves whenever another connection (another process) commits to the file; not for our own commits."""
+        row = await self._one("PRAGMA data_version")
+        return int(row[0]) if row else 0
+
+    def forget_media(self) -> None:
+        """Drop remembered file_ids: another process may have changed them (they are read again on demand)."""
+        self._media.clear()
 
     async def defer_foreign_keys(self) -> None:
         """Inside a transaction: check foreign keys at COMMIT, so rows can be restored in any order."""

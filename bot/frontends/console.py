@@ -18,6 +18,7 @@ from bot.i18n import VI, t
 from bot.replies import Reply, images_of, to_plain
 from bot.runtime import open_registry
 from bot.services import Registry
+from bot.watch import RegistryWatcher
 from handlers import COMMANDS, Context, admin, ingest, route_text, split_command
 from handlers.public import units_menu
 
@@ -113,6 +114,8 @@ async def run_console(settings: Settings, stdin: TextIO = sys.stdin, stdout: Tex
         stdin.reconfigure(encoding="utf-8", errors="replace")
     registry = await open_registry(settings)
     backups = start_backups(settings, registry.store)
+    watcher = RegistryWatcher(registry)
+    await watcher.start()
     console = Console(registry, settings.media_dir, stdout)
     interactive = stdin.isatty()
     if interactive:
@@ -131,4 +134,5 @@ async def run_console(settings: Settings, stdin: TextIO = sys.stdin, stdout: Tex
     finally:
         if backups is not None:
             await backups.stop()
+        await watcher.stop()
         await registry.store.close()

@@ -64,6 +64,7 @@ from bot.services import Registry
 from bot.sessions import Sessions
 from bot.text import vi_sort_key
 from bot.validate import ascii_int
+from bot.watch import RegistryWatcher
 from handlers import ADMIN_COMMANDS, COMMANDS, Context, route_text, split_command
 from handlers import admin as admin_handlers
 from handlers import ingest as ingest_handlers
@@ -180,6 +181,8 @@ async def _post_init(app: Application) -> None:
     settings: Settings = app.bot_data["settings"]
     registry = app.bot_data["registry"] = await open_registry(settings)
     app.bot_data["backups"] = start_backups(settings, registry.store)
+    app.bot_data["watcher"] = watcher = RegistryWatcher(registry)
+    await watcher.start()
     for unit in registry.places.units():  # build every unit's view now, not on someone's first /channels
         await registry.unit_view(unit)
     bot = app.bot
@@ -223,6 +226,9 @@ async def _post_shutdown(app: Application) -> None:
     backups: BackupSchedule | None = app.bot_data.get("backups")
     if backups is not None:
         await backups.stop()
+    watcher: RegistryWatcher | None = app.bot_data.get("watcher")
+    if watcher is not None:
+        await watcher.stop()
     registry: Registry | None = app.bot_data.get("registry")
     if registry is not None:
         await registry.store.close()
