@@ -8,6 +8,7 @@ Usage:
     python -m bot ingest FILE [--json] [--apply]   # read a notice (.txt .md .pdf .docx) into a draft entry
     python -m bot backup FILE          # a consistent copy of the SQLite file, safe while the bot runs
     python -m bot restore FILE         # replace BOT_DB_PATH by a checked backup (stop the bot first)
+    python -m bot web                  # the public directory alone, on BOT_HTTP_LISTEN:BOT_HTTP_PORT
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     bak.add_argument("file")
     res = sub.add_parser("restore", help="replace BOT_DB_PATH by a checked backup; stop the bot first")
     res.add_argument("file")
+    sub.add_parser("web", help="serve the public directory alone (BOT_HTTP_LISTEN, BOT_HTTP_PORT)")
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     logging.basicConfig(level=settings.log_level, stream=sys.stderr,
@@ -51,6 +53,10 @@ def main(argv: list[str] | None = None) -> int:
         from bot.frontends.telegram import run_telegram
 
         return run_telegram(settings)
+    if command == "web":
+        from bot.web.cli import serve
+
+        return asyncio.run(serve(settings))
     from bot.frontends.console import run_console
 
     if command in ("run", "console"):

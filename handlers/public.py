@@ -261,6 +261,8 @@ def channels_reply(ctx: Context, view: UnitView, found: Resolution | None = None
         reply.add(ctx.t("as_of", date=format_date(view.as_of)))
     reply.image = ctx.registry.card_picture(view, page)
     reply.buttons = [UrlButton(ctx.t("open", platform=cv.platform_label), cv.channel.url) for cv in shown]
+    if ctx.public_url:  # the unit's page on the public directory (bot/web)
+        reply.buttons.append(UrlButton(ctx.t("web_page", name=unit.name), f"{ctx.public_url}/don-vi/{unit.slug}/"))
     reply.share_query = unit.name
     if view.notices:
         reply.choices = [Choice(ctx.t("see_notice"), "notice", unit.slug)]

@@ -184,7 +184,7 @@ async def headers_middleware(request: web.Request, handler: Handler) -> web.Stre
 
 def build_app(registry: Registry, public_url: str = "") -> web.Application:
     app = web.Application(middlewares=[headers_middleware])
-    app[SITE_KEY] = Site(registry, public_url)
+    app[SITE_KEY] = Site.shared(registry, public_url)
     r = app.router
     r.add_get("/", index)
     r.add_get("/verify", verify)

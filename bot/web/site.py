@@ -8,11 +8,13 @@ registry's current one is rendered again; no page view queries the database once
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import hashlib
 import io
 import json
 import time
+import weakref
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from pathlib import Path
@@ -60,6 +62,9 @@ class Payload:
     @property
     def http_date(self) -> str:
         return formatdate(self.last_modified, usegmt=True)
+
+
+_SITES: weakref.WeakKeyDictionary[Registry, Site] = weakref.WeakKeyDictionary()
 
 
 def qr_key(url: str) -> str:
@@ -130,6 +135,14 @@ class Site:
         self.css = Payload.make((HERE / "static" / "site.css").read_bytes(), "text/css; charset=utf-8",
                                 cache="public, max-age=86400", last_modified=self.started)
         self.renders = 0  # pages rendered (tests: a second view of a page renders nothing)
+
+    @classmethod
+    def shared(cls, registry: Registry, public_url: str = "") -> Site:
+        """One Site per registry (the server's and /poster's), so that both share what they rendered."""
+        found = _SITES.get(registry)
+        if found is None or found.public_url != public_url.rstrip("/"):
+            found = _SITES[registry] = cls(registry, public_url)
+        return found
 
     # --- data ---------------------------------------------------------------------------------------------
     def unit(self, slug: str) -> Place | None:
@@ -338,7 +351,7 @@ class Site:
             return cached[1]
         from bot.web.poster import render_poster
 
-        body = render_poster(unit, page, self.public_url)
+        body = await asyncio.to_thread(render_poster, unit, page, self.public_url)
         payload = Payload.make(body, "application/pdf", last_modified=self.started,
                                headers=(("Content-Disposition", f'inline; filename="{unit.slug}-poster.pdf"'),))
         self._pages[key] = (page.view, payload)

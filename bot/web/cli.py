@@ -1,0 +1,31 @@
+"""`python -m bot web`: the public directory alone (a read-only mirror, or to try it)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+
+from bot.config import Settings
+from bot.runtime import open_registry
+from bot.web.server import WebServer
+
+
+async def serve(settings: Settings, ready: asyncio.Event | None = None) -> int:
+    registry = await open_registry(settings)
+    server = WebServer(registry, settings.http_listen, settings.http_port, settings.public_url)
+    try:
+        url = await server.start()
+        print(f"Public directory: open {settings.public_url + '/' if settings.public_url else url}", flush=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, stop.set)
+        if ready is not None:
+            ready.set()
+        await stop.wait()
+    finally:
+        await server.stop()
+        await registry.store.close()
+    return 0
