@@ -35,7 +35,7 @@ async def _sql(registry: Registry, statement: str, *params: object) -> None:
 
 def _security(headers: object) -> None:
     csp = headers["Content-Security-Policy"]  # type: ignore[index]
-    assert "unsafe-inline" not in csp and "default-src 'none'" in csp and "script-src" not in csp
+    assert "unsafe-inline" not in csp and "default-src 'none'" in csp and "script-src 'self';" in csp
     assert headers["X-Content-Type-Options"] == "nosniff"  # type: ignore[index]
     assert headers["Referrer-Policy"]  # type: ignore[index]
 
@@ -46,7 +46,8 @@ async def test_index_lists_the_34_units(client: TestClient) -> None:
     _security(r.headers)
     body = await r.text()
     assert body.count('href="/don-vi/') == 34
-    assert '<html lang="vi">' in body and "Cần Thơ" in body and "<script" not in body
+    assert '<html lang="vi">' in body and "Cần Thơ" in body
+    assert body.count("<script") == 1 and '<script src="/static/search.js" defer></script>' in body  # no inline
     assert r.headers["ETag"] and r.headers["Last-Modified"]
 
 
@@ -132,7 +133,14 @@ async def test_english_by_query_or_accept_language(client: TestClient) -> None:
     body = await (await client.get("/", headers={"Accept-Language": "vi,en;q=0.8"})).text()
     assert '<html lang="vi">' in body
     r = await client.get("/", params={"q": "ben tre", "lang": "en"}, allow_redirects=False)
-    assert r.headers["Location"] == "/don-vi/vinh_long/?from=old_ben_tre&lang=en"
+    assert r.headers["Location"] == "/en/don-vi/vinh_long/?from=old_ben_tre"
+    r = await client.get("/en/", params={"q": "ben tre"}, allow_redirects=False)
+    assert r.headers["Location"] == "/en/don-vi/vinh_long/?from=old_ben_tre"
+    body = await (await client.get("/en/don-vi/vinh_long/", params={"from": "old_ben_tre"})).text()
+    assert "Former Bến Tre merged into Vĩnh Long" in body and 'href="/en/"' in body
+    assert 'href="/don-vi/vinh_long/" lang="vi"' in body  # the language switch
+    body = await (await client.get("/en/verify", params={"url": CAN_THO[0]})).text()
+    assert "OFFICIAL — City of Cần Thơ" in body or "OFFICIAL —" in body
 
 
 async def test_conditional_requests_get_304(client: TestClient) -> None:

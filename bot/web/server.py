@@ -21,8 +21,8 @@ log = logging.getLogger(__name__)
 
 SITE_KEY: web.AppKey[Site] = web.AppKey("site", Site)
 SLUG = r"[a-z0-9_]{1,64}"
-CSP = ("default-src 'none'; img-src 'self' data:{extra}; style-src 'self'; form-action 'self'; base-uri 'none'; "
-       "frame-ancestors 'none'")
+CSP = ("default-src 'none'; script-src 'self'; connect-src 'self'; img-src 'self' data:{extra}; style-src 'self'; "
+       "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "strict-origin-when-cross-origin",
@@ -32,6 +32,8 @@ SECURITY_HEADERS = {
 
 
 def _lang(request: web.Request) -> str:
+    if request.path == "/en" or request.path.startswith("/en/"):
+        return EN
     return lang_from(request.query.get("lang"), request.headers.get("Accept-Language"))
 
 
@@ -77,6 +79,10 @@ def _redirect(location: str) -> web.Response:
     return web.Response(status=303, headers={"Location": location, "Cache-Control": "no-store"})
 
 
+async def english_home(request: web.Request) -> web.Response:
+    return _redirect("/en/")
+
+
 def _html_error(request: web.Request, status: int, body: bytes) -> web.Response:
     return web.Response(status=status, body=body, content_type="text/html", charset="utf-8",
                         headers={"Cache-Control": "no-store"})
@@ -113,10 +119,9 @@ async def unit_slash(request: web.Request) -> web.StreamResponse:
     if place is None:
         raise web.HTTPNotFound()
     unit = site.registry.places.unit_of(place)
-    query = [f"from={place.slug}"] if place.slug != unit.slug else []
-    if request.query.get("lang") == EN:
-        query.append("lang=en")
-    return _redirect(f"/don-vi/{unit.slug}/" + ("?" + "&".join(query) if query else ""))
+    query = f"?from={place.slug}" if place.slug != unit.slug else ""
+    prefix = "/en" if request.path.startswith("/en/") or request.query.get("lang") == EN else ""
+    return _redirect(f"{prefix}/don-vi/{unit.slug}/{query}")
 
 
 async def poster(request: web.Request) -> web.StreamResponse:
@@ -165,6 +170,14 @@ async def css(request: web.Request) -> web.StreamResponse:
     return answer(request, request.app[SITE_KEY].css)
 
 
+async def script(request: web.Request) -> web.StreamResponse:
+    return answer(request, request.app[SITE_KEY].script)
+
+
+async def search_index(request: web.Request) -> web.StreamResponse:
+    return answer(request, request.app[SITE_KEY].search_index)
+
+
 @web.middleware
 async def headers_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     site = request.app[SITE_KEY]
@@ -186,16 +199,20 @@ def build_app(registry: Registry, public_url: str = "") -> web.Application:
     app = web.Application(middlewares=[headers_middleware])
     app[SITE_KEY] = Site.shared(registry, public_url)
     r = app.router
-    r.add_get("/", index)
-    r.add_get("/verify", verify)
+    for prefix in ("", "/en"):  # /en/…: the same pages in English (what a static export can serve)
+        r.add_get(f"{prefix}/", index)
+        r.add_get(f"{prefix}/verify", verify)
+        r.add_get(rf"{prefix}/don-vi/{{slug:{SLUG}}}/", unit_page)
+        r.add_get(rf"{prefix}/don-vi/{{slug:{SLUG}}}", unit_slash)
+    r.add_get("/en", english_home)
     r.add_get("/static/site.css", css)
+    r.add_get("/static/search.js", script)
+    r.add_get("/static/search-index.json", search_index)
     r.add_get(r"/qr/{key:[0-9a-f]{32}}.png", qr)
     r.add_get(r"/card/{key:[0-9a-f]{64}}.png", card)
     r.add_get("/api/units.json", units_json)
     r.add_get(rf"/api/units/{{slug:{SLUG}}}.json", unit_json)
-    r.add_get(rf"/don-vi/{{slug:{SLUG}}}/", unit_page)
     r.add_get(rf"/don-vi/{{slug:{SLUG}}}/poster.pdf", poster)
-    r.add_get(rf"/don-vi/{{slug:{SLUG}}}", unit_slash)
     r.add_get(rf"/{{slug:{SLUG}}}", unit_slash)
     return app
 

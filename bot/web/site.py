@@ -9,6 +9,7 @@ registry's current one is rendered again; no page view queries the database once
 from __future__ import annotations
 
 import asyncio
+import functools
 import gzip
 import hashlib
 import io
@@ -180,7 +181,8 @@ class Site:
         def tr(key: str, **kwargs: object) -> str:
             return t(key, lang, **kwargs)
 
-        return self.env.get_template(template).render(t=tr, lang=lang, **values).encode()
+        prefix = "/en" if lang == EN else ""
+        return self.env.get_template(template).render(t=tr, lang=lang, prefix=prefix, **values).encode()
 
     def _html(self, body: bytes, stamp: float | None = None) -> Payload:
         return Payload.make(body, "text/html; charset=utf-8", last_modified=stamp or self.started)
@@ -195,9 +197,7 @@ class Site:
             if found.status is Status.FOUND and found.place is not None:
                 target = self.registry.places.unit_of(found.place)
                 query = f"?from={found.place.slug}" if found.place.slug != target.slug or found.corrected else ""
-                if lang == EN:
-                    query += ("&" if query else "?") + "lang=en"
-                return f"/don-vi/{target.slug}/{query}"
+                return f"{'/en' if lang == EN else ''}/don-vi/{target.slug}/{query}"
         key = ("index", lang)
         cached = self._pages.get(key)
         if not q and cached is not None and len(cached[0]) == len(views) and all(
@@ -215,13 +215,9 @@ class Site:
 
     def _results(self, found: Resolution, q: str, lang: str) -> dict[str, Any]:
         shown = q if len(q) <= 60 else q[:57] + "…"
-        places = self.registry.places
 
         def item(p: Place) -> tuple[str, str]:
-            unit = places.unit_of(p)
-            label = p.name if not places.is_renamed(p) else f"{p.name}{t('former_suffix', lang)} → {unit.name}"
-            suffix = "" if p.slug == unit.slug else f"?from={p.slug}"
-            return label, f"/don-vi/{unit.slug}/{suffix}"
+            return self.place_label(p, lang), self.place_href(p)
 
         if found.status is Status.CHOICES:
             return {"message": t("choose", lang, query=shown), "items": [item(p) for p in found.choices]}
@@ -230,9 +226,18 @@ class Site:
             lines.append(t("suggest", lang, names=", ".join(item(p)[0] for p in found.suggestions)))
         return {"message": " ".join(lines), "items": [item(p) for p in found.suggestions]}
 
+    def place_label(self, p: Place, lang: str) -> str:
+        places = self.registry.places
+        return p.name if not places.is_renamed(p) else f"{p.name}{t('former_suffix', lang)} → {places.unit_of(p).name}"
+
+    def place_href(self, p: Place) -> str:
+        """A place's page, without the language prefix: its unit's, saying where the reader came from."""
+        unit = self.registry.places.unit_of(p)
+        return f"/don-vi/{unit.slug}/" + ("" if p.slug == unit.slug else f"?from={p.slug}")
+
     async def unit_html(self, unit: Place, lang: str, came_from: str = "") -> Payload:
         page = await self.unit_page(unit)
-        note = self._merger_note(unit, came_from, lang)
+        note = self.merger_note(unit, came_from, lang)
         key = ("unit", unit.slug, lang)
         cached = self._pages.get(key)
         if not note and cached is not None and cached[0] is page.view:
@@ -253,7 +258,7 @@ class Site:
             self._pages[key] = (view, payload)
         return payload
 
-    def _merger_note(self, unit: Place, came_from: str, lang: str) -> str:
+    def merger_note(self, unit: Place, came_from: str, lang: str) -> str:
         """Why a search for a former province or a misspelling landed here ("Bến Tre (cũ) merged into…")."""
         places = self.registry.places
         place = places.places.get(came_from[:64]) if came_from else None
@@ -280,6 +285,21 @@ class Site:
         return self._render("404.html", lang, path="")
 
     # --- images -------------------------------------------------------------------------------------------
+    def qr_keys(self) -> list[str]:
+        return list(self._qr_urls)
+
+    @functools.cached_property
+    def script(self) -> Payload:
+        from bot.web.export import script
+
+        return script(self)
+
+    @functools.cached_property
+    def search_index(self) -> Payload:
+        from bot.web.export import search_index
+
+        return search_index(self)
+
     def qr_png(self, key: str) -> Payload | None:
         found = self._qr.get(key)
         if found is None:
