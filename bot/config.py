@@ -32,6 +32,7 @@ class Settings:
     backup_keep: int = 14
     http_listen: str = "0.0.0.0"  # the public directory (bot/web); the Telegram webhook keeps webhook_port
     http_port: int = 8080  # 0: any free port
+    export_dir: Path | None = None  # BOT_EXPORT_DIR: the directory re-exported as static files after each change
     public_url: str = ""  # e.g. https://kenh.example.gov.vn: cards link to their page, snippets use it
 
     @classmethod
@@ -59,6 +60,7 @@ class Settings:
             http_listen=e.get("BOT_HTTP_LISTEN") or defaults.http_listen,
             http_port=int(e.get("BOT_HTTP_PORT") or defaults.http_port),
             public_url=e.get("BOT_PUBLIC_URL", "").strip().rstrip("/"),
+            export_dir=Path(e["BOT_EXPORT_DIR"]) if e.get("BOT_EXPORT_DIR", "").strip() else None,
         )
 
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+from pathlib import Path
 
 from bot.config import Settings
 from bot.runtime import open_registry
+from bot.web.export import export
 from bot.web.server import WebServer
+from bot.web.site import Site
 
 
 async def serve(settings: Settings, ready: asyncio.Event | None = None) -> int:
@@ -28,4 +31,14 @@ async def serve(settings: Settings, ready: asyncio.Event | None = None) -> int:
     finally:
         await server.stop()
         await registry.store.close()
+    return 0
+
+
+async def export_to(settings: Settings, target: str) -> int:
+    registry = await open_registry(settings)
+    try:
+        count = await export(Site.shared(registry, settings.public_url), Path(target))
+    finally:
+        await registry.store.close()
+    print(f"Exported {count} files to {target}: serve that folder with any static web server", flush=True)
     return 0

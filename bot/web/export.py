@@ -17,7 +17,7 @@ from pathlib import Path
 
 from bot.i18n import EN, VI, t
 from bot.places import Status
-from bot.text import compact
+from bot.text import compact, fold
 from bot.web.site import HERE, Payload, Site
 
 log = logging.getLogger(__name__)
@@ -29,6 +29,9 @@ def search_index(site: Site) -> Payload:
     keys: dict[str, dict[str, object]] = {}
     texts = [*(p.name for p in places.places.values()), *(p.full_name for p in places.places.values()),
              *places.aliases, *places.ambiguous]
+    for place in places.places.values():  # single words ("long": the places it may be) and initials ("hcm")
+        words = fold(place.name).split()
+        texts += [*words, "".join(w[0] for w in words)]
     for text in sorted(set(texts)):
         key = compact(text)
         if not key or key in keys:

@@ -8,6 +8,7 @@ deterministic (fixed creation date), so its ETag changes only when what it shows
 from __future__ import annotations
 
 import io
+import logging
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,7 @@ from bot.services import format_date, notice_date, notice_number
 if TYPE_CHECKING:
     from bot.web.site import UnitPage
 
+logging.getLogger("fontTools").setLevel(logging.WARNING)  # its subsetter logs every glyph at INFO
 FONTS = fontpkg_be_vietnam_pro.ROOT / "files"
 PER_PAGE = 4
 CTA = "Theo dõi, thích, chia sẻ"

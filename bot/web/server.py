@@ -15,6 +15,7 @@ from aiohttp.typedefs import Handler
 from bot.config import Settings
 from bot.i18n import EN, t
 from bot.services import Registry
+from bot.web.export import ExportWatcher
 from bot.web.site import MAX_QUERY, MAX_URL, Payload, Site, lang_from
 
 log = logging.getLogger(__name__)
@@ -224,6 +225,7 @@ class WebServer:
         self.app = build_app(registry, public_url)
         self.host, self.port = host, port
         self._runner: web.AppRunner | None = None
+        self.watcher: ExportWatcher | None = None
 
     @property
     def site(self) -> Site:
@@ -245,6 +247,9 @@ class WebServer:
         return f"http://{host}:{self.port}/"
 
     async def stop(self) -> None:
+        if self.watcher is not None:
+            await self.watcher.stop()
+            self.watcher = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -260,6 +265,9 @@ async def start_web(settings: Settings, registry: Registry) -> WebServer | None:
         await server.stop()
         return None
     log.info("public directory on %s", settings.public_url or url)
+    if settings.export_dir is not None:  # re-exported as static files whenever a confirmed change lands
+        server.watcher = ExportWatcher(server.site, settings.export_dir)
+        server.watcher.start()
     return server
 
 
