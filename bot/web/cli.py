@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.runtime import open_registry
-from bot.web.export import export
+from bot.web.export import ExportWatcher, export
 from bot.web.server import WebServer
 from bot.web.site import Site
 
@@ -19,6 +19,9 @@ async def serve(settings: Settings, ready: asyncio.Event | None = None) -> int:
     server = WebServer(registry, settings.http_listen, settings.http_port, settings.public_url)
     try:
         url = await server.start()
+        if settings.export_dir is not None:
+            server.watcher = ExportWatcher(server.site, settings.export_dir)
+            server.watcher.start()
         print(f"Public directory: open {settings.public_url + '/' if settings.public_url else url}", flush=True)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
