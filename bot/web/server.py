@@ -21,6 +21,7 @@ from bot.web.site import MAX_QUERY, MAX_URL, Payload, Site, lang_from
 log = logging.getLogger(__name__)
 
 SITE_KEY: web.AppKey[Site] = web.AppKey("site", Site)
+HEADERS_KEY: web.AppKey[tuple[tuple[str, str], ...]] = web.AppKey("headers", tuple)
 SLUG = r"[a-z0-9_]{1,64}"
 CSP = ("default-src 'none'; script-src 'self'; connect-src 'self'; img-src 'self' data:{extra}; style-src 'self'; "
        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
@@ -41,22 +42,11 @@ def _lang(request: web.Request) -> str:
 def answer(request: web.Request, payload: Payload) -> web.Response:
     """200 with the body (gzipped when the client takes it), or 304 when its validators still hold."""
     gz = payload.gz is not None and "gzip" in request.headers.get("Accept-Encoding", "").lower()
-    etag = payload.etag[:-1] + '-gz"' if gz else payload.etag
-    headers = {"ETag": etag, "Last-Modified": payload.http_date, "Cache-Control": payload.cache,
-               "Vary": "Accept-Encoding, Accept-Language", **dict(payload.headers)}
-    if _not_modified(request, payload):
+    headers = payload.gz_headers if gz else payload.plain_headers
+    if ("If-None-Match" in request.headers or "If-Modified-Since" in request.headers) and _not_modified(request,
+                                                                                                        payload):
         return web.Response(status=304, headers=headers)
-    if gz:
-        assert payload.gz is not None
-        headers["Content-Encoding"] = "gzip"
-        return web.Response(body=payload.gz, headers=headers, content_type=payload.content_type.split(";")[0],
-                            charset=_charset(payload))
-    return web.Response(body=payload.body, headers=headers, content_type=payload.content_type.split(";")[0],
-                        charset=_charset(payload))
-
-
-def _charset(payload: Payload) -> str | None:
-    return "utf-8" if "charset=utf-8" in payload.content_type else None
+    return web.Response(body=payload.gz if gz else payload.body, headers=headers)
 
 
 def _not_modified(request: web.Request, payload: Payload) -> bool:
@@ -181,24 +171,22 @@ async def search_index(request: web.Request) -> web.StreamResponse:
 
 @web.middleware
 async def headers_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    site = request.app[SITE_KEY]
     try:
         response = await handler(request)
     except web.HTTPNotFound:
-        response = _html_error(request, 404, site.not_found(_lang(request)))
+        response = _html_error(request, 404, request.app[SITE_KEY].not_found(_lang(request)))
     except web.HTTPMethodNotAllowed as exc:
         response = web.Response(status=405, text="405: Method Not Allowed",
                                 headers={"Allow": ",".join(exc.allowed_methods)})
-    extra = f" {site.public_url}" if site.public_url else ""
-    response.headers.setdefault("Content-Security-Policy", CSP.format(extra=extra))
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
+    response.headers.extend(request.app[HEADERS_KEY])
     return response
 
 
 def build_app(registry: Registry, public_url: str = "") -> web.Application:
     app = web.Application(middlewares=[headers_middleware])
-    app[SITE_KEY] = Site.shared(registry, public_url)
+    app[SITE_KEY] = site = Site.shared(registry, public_url)
+    extra = f" {site.public_url}" if site.public_url else ""  # the snippet's preview shows images from there
+    app[HEADERS_KEY] = (("Content-Security-Policy", CSP.format(extra=extra)), *SECURITY_HEADERS.items())
     r = app.router
     for prefix in ("", "/en"):  # /en/…: the same pages in English (what a static export can serve)
         r.add_get(f"{prefix}/", index)

@@ -64,6 +64,23 @@ class Payload:
     def http_date(self) -> str:
         return formatdate(self.last_modified, usegmt=True)
 
+    def _headers(self, gz: bool) -> dict[str, str]:
+        headers = {"Content-Type": self.content_type, "ETag": self.etag[:-1] + '-gz"' if gz else self.etag,
+                   "Last-Modified": self.http_date, "Cache-Control": self.cache,
+                   "Vary": "Accept-Encoding, Accept-Language", **dict(self.headers)}
+        if gz:
+            headers["Content-Encoding"] = "gzip"
+        return headers
+
+    # Computed once per payload, not once per request (a frozen dataclass: cached_property writes __dict__).
+    @functools.cached_property
+    def plain_headers(self) -> dict[str, str]:
+        return self._headers(False)
+
+    @functools.cached_property
+    def gz_headers(self) -> dict[str, str]:
+        return self._headers(True)
+
 
 _SITES: weakref.WeakKeyDictionary[Registry, Site] = weakref.WeakKeyDictionary()
 
