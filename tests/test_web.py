@@ -155,6 +155,19 @@ async def test_conditional_requests_get_304(client: TestClient) -> None:
         assert changed.status == 200
 
 
+async def test_a_changed_page_is_never_304_to_its_old_date(registry: Registry, client: TestClient) -> None:
+    for path in ("/don-vi/can_tho/", "/api/units/can_tho.json", "/", "/api/units.json"):
+        await client.get(path)
+    before = {path: (await client.get(path)).headers for path in ("/don-vi/can_tho/", "/api/units/can_tho.json")}
+    channel = (await registry.store.channels_of(["can_tho"]))[0]
+    await _sql(registry, "UPDATE channels SET name=? WHERE id=?", "Trang mới", channel.id)
+    for path, headers in before.items():
+        r = await client.get(path, headers={"If-Modified-Since": headers["Last-Modified"]})
+        assert r.status == 200 and "Trang mới" in await r.text(), path
+        r = await client.get(path, headers={"If-None-Match": headers["ETag"]})
+        assert r.status == 200, path
+
+
 async def test_gzip_when_asked(client: TestClient) -> None:
     r = await client.get("/don-vi/can_tho/", headers={"Accept-Encoding": "gzip"}, auto_decompress=False)
     assert r.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in r.headers["Vary"]

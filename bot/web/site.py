@@ -9,6 +9,7 @@ registry's current one is rendered again; no page view queries the database once
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import gzip
 import hashlib
@@ -201,8 +202,18 @@ class Site:
         prefix = "/en" if lang == EN else ""
         return self.env.get_template(template).render(t=tr, lang=lang, prefix=prefix, **values).encode()
 
+    def _keep(self, key: tuple[Any, ...], deps: Any, payload: Payload) -> Payload:
+        """Remember a rendered payload until `deps` (the views it shows) change. A new version is always dated
+        after the one it replaces, even within the same second: If-Modified-Since never hides a change."""
+        old = self._pages.get(key)
+        if old is not None and old[1].etag != payload.etag and payload.last_modified <= old[1].last_modified:
+            payload = dataclasses.replace(payload, last_modified=old[1].last_modified + 1)
+        self._pages[key] = (deps, payload)
+        return payload
+
     def _html(self, body: bytes, stamp: float | None = None) -> Payload:
-        return Payload.make(body, "text/html; charset=utf-8", last_modified=stamp or self.started)
+        # Last-Modified is when this content was rendered: a page that changed never answers 304 to an older date.
+        return Payload.make(body, "text/html; charset=utf-8", last_modified=stamp or float(int(time.time())))
 
     async def index(self, lang: str, q: str = "") -> Payload | str:
         """The 34 units; with a query, what the resolver makes of it. A str is a redirect target (a unit's page)."""
@@ -227,7 +238,7 @@ class Site:
         body = self._render("index.html", lang, units=rows, q=q, results=results, path="/")
         payload = self._html(body)
         if not q:
-            self._pages[key] = (views, payload)
+            payload = self._keep(key, views, payload)
         return payload
 
     def _results(self, found: Resolution, q: str, lang: str) -> dict[str, Any]:
@@ -270,9 +281,9 @@ class Site:
                             description=t("web_description", lang, name=unit.full_name, platforms=platforms),
                             snippet_code=snippet, snippet=Markup(snippet), card=card, base=base,
                             path=f"/don-vi/{unit.slug}/")
-        payload = self._html(body, float(int(time.time())))
+        payload = self._html(body)
         if not note:
-            self._pages[key] = (view, payload)
+            payload = self._keep(key, view, payload)
         return payload
 
     def merger_note(self, unit: Place, came_from: str, lang: str) -> str:
@@ -346,10 +357,17 @@ class Site:
     # --- open data ----------------------------------------------------------------------------------------
     def _json(self, data: Any) -> Payload:
         body = (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
-        return Payload.make(body, "application/json; charset=utf-8", headers=(("Access-Control-Allow-Origin", "*"),),
-                            last_modified=self.started)
+        return Payload.make(body, "application/json; charset=utf-8", headers=(("Access-Control-Allow-Origin", "*"),))
 
     async def units_json(self) -> Payload:
+        views = tuple([await self.registry.unit_view(u) for u in self.registry.places.units()])
+        cached = self._pages.get(("units.json",))
+        if cached is not None and all(a is b for a, b in zip(cached[0], views, strict=True)):
+            return cached[1]
+        payload = await self._units_json()
+        return self._keep(("units.json",), views, payload)
+
+    async def _units_json(self) -> Payload:
         units = []
         for unit in self.registry.places.units():
             view = await self.registry.unit_view(unit)
@@ -361,6 +379,13 @@ class Site:
 
     async def unit_json(self, unit: Place) -> Payload:
         page = await self.unit_page(unit)
+        cached = self._pages.get(("json", unit.slug))
+        if cached is not None and cached[0] is page.view:
+            return cached[1]
+        payload = self._unit_json(unit, page)
+        return self._keep(("json", unit.slug), page.view, payload)
+
+    def _unit_json(self, unit: Place, page: UnitPage) -> Payload:
 
         def notice(n: Notice | None) -> dict[str, Any] | None:
             if n is None:
@@ -389,10 +414,9 @@ class Site:
         from bot.web.poster import render_poster
 
         body = await asyncio.to_thread(render_poster, unit, page, self.public_url)
-        payload = Payload.make(body, "application/pdf", last_modified=self.started,
+        payload = Payload.make(body, "application/pdf",
                                headers=(("Content-Disposition", f'inline; filename="{unit.slug}-poster.pdf"'),))
-        self._pages[key] = (page.view, payload)
-        return payload
+        return self._keep(key, page.view, payload)
 
 
 def spans_html(line: Line) -> Markup:
