@@ -40,7 +40,7 @@ async def start(ctx: Context, args: str) -> Reply:
 
 async def help_(ctx: Context, args: str) -> Reply:
     reply = Reply().add(bold(ctx.t("help_title")))
-    for key in ("help_channels", "help_notice", "help_verify", "help_report", "help_help"):
+    for key in ("help_channels", "help_notice", "help_verify", "help_poster", "help_report", "help_help"):
         reply.add(ctx.t(key))
     reply.blank().add(italic(ctx.t("help_examples")))
     if ctx.bot_username:
