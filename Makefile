@@ -31,6 +31,7 @@ test: $(VENV)/.installed-test
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m pip install --quiet 'aiogram>=3,<4'
 	PTB_TIMEDELTA=1 NO_PROXY=127.0.0.1,localhost $(BIN)/python -m bench
+	NO_PROXY=127.0.0.1,localhost $(BIN)/python -m bench.web --write
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

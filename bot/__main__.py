@@ -8,6 +8,8 @@ Usage:
     python -m bot ingest FILE [--json] [--apply]   # read a notice (.txt .md .pdf .docx) into a draft entry
     python -m bot backup FILE          # a consistent copy of the SQLite file, safe while the bot runs
     python -m bot restore FILE         # replace BOT_DB_PATH by a checked backup (stop the bot first)
+    python -m bot web                  # the public directory alone, on BOT_HTTP_LISTEN:BOT_HTTP_PORT
+    python -m bot web --export DIR     # the public directory as static files (any web server, bucket or CDN)
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     bak.add_argument("file")
     res = sub.add_parser("restore", help="replace BOT_DB_PATH by a checked backup; stop the bot first")
     res.add_argument("file")
+    web = sub.add_parser("web", help="serve the public directory alone (BOT_HTTP_LISTEN, BOT_HTTP_PORT)")
+    web.add_argument("--export", metavar="DIR", help="write it as static files into DIR instead, and stop")
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     logging.basicConfig(level=settings.log_level, stream=sys.stderr,
@@ -51,6 +55,12 @@ def main(argv: list[str] | None = None) -> int:
         from bot.frontends.telegram import run_telegram
 
         return run_telegram(settings)
+    if command == "web":
+        from bot.web.cli import export_to, serve
+
+        if args.export:
+            return asyncio.run(export_to(settings, args.export))
+        return asyncio.run(serve(settings))
     from bot.frontends.console import run_console
 
     if command in ("run", "console"):

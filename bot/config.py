@@ -30,6 +30,10 @@ class Settings:
     backup_dir: Path | None = None  # None: no scheduled backups
     backup_interval: float = 86400.0  # seconds
     backup_keep: int = 14
+    http_listen: str = "0.0.0.0"  # the public directory (bot/web); the Telegram webhook keeps webhook_port
+    http_port: int = 8080  # 0: any free port
+    export_dir: Path | None = None  # BOT_EXPORT_DIR: the directory re-exported as static files after each change
+    public_url: str = ""  # e.g. https://kenh.example.gov.vn: cards link to their page, snippets use it
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -53,6 +57,10 @@ class Settings:
             backup_dir=Path(e["BOT_BACKUP_DIR"]) if e.get("BOT_BACKUP_DIR", "").strip() else None,
             backup_interval=parse_duration(e.get("BOT_BACKUP_INTERVAL") or str(defaults.backup_interval)),
             backup_keep=max(1, int(e.get("BOT_BACKUP_KEEP") or defaults.backup_keep)),
+            http_listen=e.get("BOT_HTTP_LISTEN") or defaults.http_listen,
+            http_port=int(e.get("BOT_HTTP_PORT") or defaults.http_port),
+            public_url=e.get("BOT_PUBLIC_URL", "").strip().rstrip("/"),
+            export_dir=Path(e["BOT_EXPORT_DIR"]) if e.get("BOT_EXPORT_DIR", "").strip() else None,
         )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from bot.replies import Reply
-from handlers import admin, ingest, public, reports
+from handlers import admin, ingest, poster, public, reports
 from handlers.context import Context
 
 Handler = Callable[[Context, str], Awaitable[Reply]]
@@ -21,6 +21,7 @@ PUBLIC_COMMANDS: dict[str, Handler] = {
     "notice": public.notice,
     "verify": public.verify,
     "report": reports.report,
+    "poster": poster.poster,
 }
 
 ADMIN_COMMANDS: dict[str, Handler] = {

@@ -28,6 +28,8 @@ class Context:
     # The message this one replies to: its text (None: not a reply) and every link in it, hidden ones included.
     replied_text: str | None = None
     replied_links: tuple[FoundLink, ...] = ()
+    # BOT_PUBLIC_URL: a unit's card links to its page on the public directory (bot/web) when set.
+    public_url: str = ""
 
     def t(self, key: str, **kwargs: object) -> str:
         return t(key, self.lang, **kwargs)

@@ -40,7 +40,7 @@ async def start(ctx: Context, args: str) -> Reply:
 
 async def help_(ctx: Context, args: str) -> Reply:
     reply = Reply().add(bold(ctx.t("help_title")))
-    for key in ("help_channels", "help_notice", "help_verify", "help_report", "help_help"):
+    for key in ("help_channels", "help_notice", "help_verify", "help_poster", "help_report", "help_help"):
         reply.add(ctx.t(key))
     reply.blank().add(italic(ctx.t("help_examples")))
     if ctx.bot_username:
@@ -258,6 +258,8 @@ def channels_reply(ctx: Context, view: UnitView, found: Resolution | None = None
         reply.blank().add(ctx.t("as_of", date=format_date(view.as_of)))
     reply.image = ctx.registry.card_picture(view, page)
     reply.buttons = [UrlButton(ctx.t("open", platform=cv.platform_label), cv.channel.url) for cv in shown]
+    if ctx.public_url:  # the unit's page on the public directory (bot/web)
+        reply.buttons.append(UrlButton(ctx.t("web_page", name=unit.name), f"{ctx.public_url}/don-vi/{unit.slug}/"))
     reply.share_query = unit.name
     if view.notices:
         reply.choices = [Choice(ctx.t("see_notice"), "notice", unit.slug)]

@@ -31,7 +31,8 @@ def gazetteer() -> Gazetteer:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(db_path=tmp_path / "bot.sqlite3", media_dir=tmp_path / "media", data_dir=DATA_DIR)
+    # http_port=0: the public directory (bot/web) started with a test bot takes any free port, never 8080.
+    return Settings(db_path=tmp_path / "bot.sqlite3", media_dir=tmp_path / "media", data_dir=DATA_DIR, http_port=0)
 
 
 @pytest.fixture

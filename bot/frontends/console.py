@@ -83,6 +83,10 @@ class Console:
             self._print(text)
         for choice in reply.choices:
             self._print(f"  → /{choice.command} {choice.arg}  ({choice.label})")
+        if self.ctx.public_url:  # the unit's page on the public directory, as a line (the console has no buttons)
+            for button in reply.buttons:
+                if button.url.startswith(self.ctx.public_url + "/"):
+                    self._print(f"  🌐 {button.url}")
         for image in images_of(reply.image):  # a card of many channels is several images
             self.media_dir.mkdir(parents=True, exist_ok=True)
             path = self.media_dir / f"{image.name.removesuffix('.png')}-{image.key[:12]}.png"
@@ -117,6 +121,7 @@ async def run_console(settings: Settings, stdin: TextIO = sys.stdin, stdout: Tex
     watcher = RegistryWatcher(registry)
     await watcher.start()
     console = Console(registry, settings.media_dir, stdout)
+    console.ctx.public_url = settings.public_url  # cards then name their page on the public directory
     interactive = stdin.isatty()
     if interactive:
         covered = sum(1 for n in (await registry.coverage()).values() if n)

@@ -65,6 +65,7 @@ from bot.sessions import Sessions
 from bot.text import vi_sort_key
 from bot.validate import ascii_int
 from bot.watch import RegistryWatcher
+from bot.web.server import WebServer, start_web
 from handlers import ADMIN_COMMANDS, COMMANDS, Context, route_text, split_command
 from handlers import admin as admin_handlers
 from handlers import ingest as ingest_handlers
@@ -183,6 +184,7 @@ async def _post_init(app: Application) -> None:
     app.bot_data["backups"] = start_backups(settings, registry.store)
     app.bot_data["watcher"] = watcher = RegistryWatcher(registry)
     await watcher.start()
+    app.bot_data["web"] = await start_web(settings, registry)  # the public directory (bot/web), beside the bot
     for unit in registry.places.units():  # build every unit's view now, not on someone's first /channels
         await registry.unit_view(unit)
     bot = app.bot
@@ -223,6 +225,9 @@ async def set_admin_menu(bot: Any, user_id: int, *, admin: bool) -> None:
 
 
 async def _post_shutdown(app: Application) -> None:
+    web: WebServer | None = app.bot_data.get("web")
+    if web is not None:
+        await web.stop()
     backups: BackupSchedule | None = app.bot_data.get("backups")
     if backups is not None:
         await backups.stop()
@@ -266,6 +271,7 @@ def _context(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Context:
         bot_username=context.bot.username or "",
         private=chat is None or chat.type == "private",
         super_admins=settings.admin_ids,
+        public_url=settings.public_url,
         session=session,
         reply_to_user=reply_to_user,
         links=hidden_links(message),
