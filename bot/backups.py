@@ -8,7 +8,6 @@ only files with that name pattern, never anything else in the folder.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import re
@@ -17,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.config import Settings
+from bot.periodic import Periodic
 from bot.store import Store, fsync_path, inspect_file
 
 log = logging.getLogger(__name__)
@@ -80,37 +80,30 @@ def prune(directory: Path, keep: int) -> list[Path]:
     return doomed
 
 
-class BackupSchedule:
-    """An asyncio task: a backup at start, then one every `interval` seconds. Errors are logged, never raised."""
+class BackupSchedule(Periodic):
+    """A backup at start, then one every `interval` seconds. Errors are logged and counted, never raised."""
+
+    name = "scheduled backup"
 
     def __init__(self, store: Store, directory: Path, interval: float, keep: int,
                  clock: Callable[[], datetime] | None = None) -> None:
-        self.store, self.directory, self.interval, self.keep = store, directory, interval, keep
+        super().__init__(interval)
+        self.store, self.directory, self.keep = store, directory, keep
         self.clock = clock or (lambda: datetime.now(UTC))
         self.made = 0  # backups written since start
-        self.failed = 0
-        self._task: asyncio.Task[None] | None = None
+        self.failed_count = 0
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="registry-backups")
+        self.start_task()
 
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+    async def tick(self) -> None:
+        path = await backup_once(self.store, self.directory, self.keep, now=self.clock())
+        self.made += 1
+        log.info("registry backed up to %s", path)
 
-    async def _run(self) -> None:
-        while True:
-            try:
-                path = await backup_once(self.store, self.directory, self.keep, now=self.clock())
-                self.made += 1
-                log.info("registry backed up to %s", path)
-            except Exception:  # a full disk or a bad copy must not stop the bot, nor the next attempt
-                self.failed += 1
-                log.exception("scheduled backup failed")
-            await asyncio.sleep(self.interval)
+    def failed(self, exc: Exception) -> None:
+        self.failed_count += 1
+        super().failed(exc)
 
 
 def start_backups(settings: Settings, store: Store) -> BackupSchedule | None:

@@ -4,10 +4,9 @@ cheap poll tells the registry to rebuild its views — cards included — instea
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 
+from bot.periodic import Periodic
 from bot.services import Registry
 
 log = logging.getLogger(__name__)
@@ -15,23 +14,24 @@ log = logging.getLogger(__name__)
 POLL_SECONDS = 2.0
 
 
-class RegistryWatcher:
+class RegistryWatcher(Periodic):
+    name = "outside-change watch"
+
     def __init__(self, registry: Registry, interval: float = POLL_SECONDS) -> None:
-        self.registry, self.interval = registry, interval
+        super().__init__(interval, wait_first=True)
+        self.registry = registry
         self.reloads = 0
         self._version: int | None = None
-        self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         self._version = await self.registry.store.data_version()
-        self._task = asyncio.create_task(self._run(), name="registry-watcher")
+        self.start_task()
 
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+    async def tick(self) -> None:
+        await self.check()
+
+    def failed(self, exc: Exception) -> None:  # a locked or briefly unreadable file: the next tick will do
+        log.warning("could not check the registry for outside changes: %s", exc)
 
     async def check(self) -> bool:
         """Rebuild the views if another process changed the file since the last check."""
@@ -44,11 +44,3 @@ class RegistryWatcher:
         self.reloads += 1
         log.info("the registry was changed by another process: views rebuilt")
         return True
-
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval)
-            try:
-                await self.check()
-            except Exception:  # a locked or briefly unreadable file: try again at the next tick
-                log.warning("could not check the registry for outside changes", exc_info=True)

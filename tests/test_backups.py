@@ -125,7 +125,7 @@ async def test_the_schedule_backs_up_at_start_then_every_interval(registry: Regi
     try:
         await wait_for(lambda: len(backups_in(folder)) >= 1)  # at start, without waiting an interval
         await wait_for(lambda: schedule.made >= 5)  # …and again after each interval
-        assert len(backups_in(folder)) == 3 and schedule.failed == 0
+        assert len(backups_in(folder)) == 3 and schedule.failed_count == 0
     finally:
         await schedule.stop()
     made = schedule.made
@@ -152,7 +152,7 @@ async def test_a_failing_backup_is_logged_and_the_schedule_goes_on(registry: Reg
         await wait_for(lambda: schedule.made >= 1)
     finally:
         await schedule.stop()
-    assert schedule.failed == 1 and "No space left on device" in caplog.text
+    assert schedule.failed_count == 1 and "No space left on device" in caplog.text
     assert len(backups_in(tmp_path / "b")) == schedule.made
 
 

@@ -9,13 +9,13 @@ after every confirmed change (`ExportWatcher`).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import os
 from pathlib import Path
 
 from bot.i18n import EN, VI, t
+from bot.periodic import Periodic
 from bot.places import Status
 from bot.text import compact, fold
 from bot.web.site import HERE, Payload, Site
@@ -112,17 +112,25 @@ def _write(file: Path, body: bytes) -> None:
     os.replace(temp, file)
 
 
-class ExportWatcher:
+class ExportWatcher(Periodic):
     """Re-exports when a unit's view changes (the registry drops views on every confirmed write)."""
 
+    name = "static export"
+
     def __init__(self, site: Site, target: Path, interval: float = 5.0) -> None:
-        self.site, self.target, self.interval = site, target, interval
-        self._task: asyncio.Task[None] | None = None
+        super().__init__(interval)
+        self.site, self.target = site, target
         self._seen: tuple[object, ...] = ()
         self.exports = 0
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run())
+        self.start_task()
+
+    async def tick(self) -> None:
+        await self.check()
+
+    def failed(self, exc: Exception) -> None:
+        log.error("export to %s failed; trying again in %.0f s", self.target, self.interval, exc_info=exc)
 
     async def check(self) -> bool:
         registry = self.site.registry
@@ -134,18 +142,3 @@ class ExportWatcher:
         self.exports += 1
         log.info("exported the public directory to %s (%d files)", self.target, count)
         return True
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.check()
-            except Exception:
-                log.exception("export to %s failed; trying again in %.0f s", self.target, self.interval)
-            await asyncio.sleep(self.interval)
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
