@@ -86,6 +86,8 @@ async def notice(ctx: Context, args: str) -> Reply:
     if not query:
         return Reply().add(ctx.t("ask_province_notice"))
     found = ctx.registry.resolve(query)
+    if found.status is Status.HELP:
+        return await help_(ctx, "")
     if found.status is not Status.FOUND or found.place is None:
         return _not_one(ctx, found, query, "notice")
     listing = await ctx.registry.notices_of(found.place, page)
@@ -216,6 +218,8 @@ async def text(ctx: Context, message: str) -> Reply:
 
 # --- building blocks ---------------------------------------------------------------------------------
 async def _card(ctx: Context, found: Resolution, query: str, page: int = 1) -> Reply:
+    if found.status is Status.HELP:  # "/channels help", "/channels giúp": how to use it, not "not found"
+        return await help_(ctx, "")
     if found.status is not Status.FOUND or found.place is None:
         return _not_one(ctx, found, query, "channels")
     view = await ctx.registry.unit_view(found.place)

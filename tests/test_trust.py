@@ -261,3 +261,9 @@ def test_the_console_shows_sources_per_channel_and_verdicts(tmp_path: Any) -> No
     out = run_console(tmp_path, "/channels vĩnh long\n/verify https://faceb00k.com/cttdtbentre.\n", "console")
     assert "Kênh của Tỉnh Bến Tre (cũ)" in out and "Hoạt động từ 01/12/2021" in out
     assert "🚫 GIẢ MẠO" in out and "https://www.facebook.com/cttdtbentre" in out
+
+
+@pytest.mark.parametrize("command", ["/channels help", "/channels giúp", "/notice help"])
+async def test_help_words_after_a_command_get_the_help(bot: Harness, command: str) -> None:
+    text = text_of(await bot.send(message(command)))
+    assert "Cách dùng" in text and "Không tìm thấy" not in text
