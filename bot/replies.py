@@ -101,6 +101,9 @@ class Reply:
     alert: bool = False  # a refusal: to a button press in a group, shown to the presser alone
     answer_replied: bool = False  # answers the message the request replied to (a /verify as a reply)
     notify: list[tuple[int, Reply]] = field(default_factory=list)  # (user id, message) to send that user too
+    # A front-end's rendering of this reply (HTML, keyboard), made at its first send and reused when the same
+    # Reply is sent again (a cached card): a Reply is not changed once sent.
+    rendered: dict[object, object] = field(default_factory=dict, repr=False, compare=False)
 
     def add(self, *parts: Span | str) -> Reply:
         self.lines.append(tuple(p if isinstance(p, Span) else Span(p) for p in parts))
@@ -149,9 +152,12 @@ def visible_length(lines: list[Line]) -> int:
     return len(to_plain(lines).encode("utf-16-le")) // 2
 
 
+_URL_START = re.compile(r"https?://")
+
+
 def entity_count(lines: list[Line]) -> int:
     """Formatting entities plus the URLs a client will link: Telegram allows 100 per message."""
-    return sum(s.style != "plain" for line in lines for s in line) + len(re.findall(r"https?://", to_plain(lines)))
+    return sum(s.style != "plain" for line in lines for s in line) + len(_URL_START.findall(to_plain(lines)))
 
 
 def chunk_lines(lines: list[Line], max_length: int, max_entities: int = 100) -> list[list[Line]]:
