@@ -101,6 +101,9 @@ class Reply:
     alert: bool = False  # a refusal: to a button press in a group, shown to the presser alone
     answer_replied: bool = False  # answers the message the request replied to (a /verify as a reply)
     notify: list[tuple[int, Reply]] = field(default_factory=list)  # (user id, message) to send that user too
+    # A front-end's rendering of this reply (HTML, keyboard), made at its first send and reused when the same
+    # Reply is sent again (a cached card): a Reply is not changed once sent.
+    rendered: dict[object, object] = field(default_factory=dict, repr=False, compare=False)
 
     def add(self, *parts: Span | str) -> Reply:
         self.lines.append(tuple(p if isinstance(p, Span) else Span(p) for p in parts))
@@ -149,24 +152,38 @@ def visible_length(lines: list[Line]) -> int:
     return len(to_plain(lines).encode("utf-16-le")) // 2
 
 
+_URL_START = re.compile(r"https?://")
+
+
 def entity_count(lines: list[Line]) -> int:
     """Formatting entities plus the URLs a client will link: Telegram allows 100 per message."""
-    return sum(s.style != "plain" for line in lines for s in line) + len(re.findall(r"https?://", to_plain(lines)))
+    return sum(s.style != "plain" for line in lines for s in line) + len(_URL_START.findall(to_plain(lines)))
 
 
 def chunk_lines(lines: list[Line], max_length: int, max_entities: int = 100) -> list[list[Line]]:
     """Split a long reply between lines so that every part fits a message; a too-long line is cut hard."""
     chunks: list[list[Line]] = [[]]
+    # The last chunk's length before stripping (its lines' UTF-16 lengths plus one per line break: never less
+    # than visible_length) and its entities (additive: a URL never spans a line break), kept as lines are added.
+    length = entities = 0
     for line in lines:
-        if visible_length([line]) > max_length:
+        line_length = visible_length([line])
+        if line_length > max_length:
             text = to_plain([line])
             for start in range(0, len(text), max_length // 2):
                 chunks.append([(Span(text[start : start + max_length // 2]),)])
             chunks.append([])
+            length = entities = 0
             continue
-        candidate = [*chunks[-1], line]
-        if chunks[-1] and (visible_length(candidate) > max_length or entity_count(candidate) > max_entities):
+        line_entities = entity_count([line])
+        raw = len("".join(s.text for s in line).encode("utf-16-le")) // 2
+        last = chunks[-1]
+        bound = length + 1 + raw if last else raw
+        too_long = bound > max_length and visible_length([*last, line]) > max_length
+        if last and (too_long or entities + line_entities > max_entities):
             chunks.append([line])
+            length, entities = raw, line_entities
         else:
-            chunks[-1] = candidate
+            last.append(line)
+            length, entities = bound, entities + line_entities
     return [c for c in chunks if to_plain(c).strip()]

@@ -217,13 +217,28 @@ async def text(ctx: Context, message: str) -> Reply:
 
 
 # --- building blocks ---------------------------------------------------------------------------------
+# The cards answered lately, per (view, language, page, place asked for): the same Reply object for everyone who
+# asks, so that a front-end renders it once (Reply.rendered). A changed unit gets a new view, so a new entry; the
+# entry keeps its view, so an id is never reused while its entry lives. Replies from here are never changed.
+_CARDS: dict[tuple[int, str, int, str, bool], tuple[UnitView, Reply]] = {}
+_CARDS_MAX = 256
+
+
 async def _card(ctx: Context, found: Resolution, query: str, page: int = 1) -> Reply:
     if found.status is Status.HELP:  # "/channels help", "/channels giúp": how to use it, not "not found"
         return await help_(ctx, "")
     if found.status is not Status.FOUND or found.place is None:
         return _not_one(ctx, found, query, "channels")
     view = await ctx.registry.unit_view(found.place)
-    return channels_reply(ctx, view, found, page)
+    key = (id(view), ctx.lang, page, found.place.slug, found.corrected)
+    hit = _CARDS.get(key)
+    if hit is not None and hit[0] is view:
+        return hit[1]
+    reply = channels_reply(ctx, view, found, page)
+    _CARDS[key] = (view, reply)
+    if len(_CARDS) > _CARDS_MAX:
+        del _CARDS[next(iter(_CARDS))]
+    return reply
 
 
 def channels_reply(ctx: Context, view: UnitView, found: Resolution | None = None, page: int = 1) -> Reply:

@@ -135,10 +135,17 @@ class DeliveryRequest(BaseRequest):
         connect_timeout: ODVInput[float] = DEFAULT_NONE,
         pool_timeout: ODVInput[float] = DEFAULT_NONE,
     ) -> tuple[int, bytes]:
+        if self._backoff is None:  # getUpdates: no retries, only the outage's end to report
+            status, payload = await self._inner.do_request(
+                url, method, request_data, read_timeout=read_timeout, write_timeout=write_timeout,
+                connect_timeout=connect_timeout, pool_timeout=pool_timeout)
+            if self._outage.down and 200 <= status < 300:
+                self._outage.recovered()
+            return status, payload
         endpoint = url.rsplit("/", 1)[-1]  # the method's name: the URL itself carries the token
         loop = asyncio.get_running_loop()
         started = loop.time()
-        waits = self._backoff.waits() if self._backoff else None
+        waits = self._backoff.waits()
         while True:
             failure: ConnectionFailed | None = None
             try:
@@ -146,16 +153,13 @@ class DeliveryRequest(BaseRequest):
                     url, method, request_data, read_timeout=read_timeout, write_timeout=write_timeout,
                     connect_timeout=connect_timeout, pool_timeout=pool_timeout)
             except ConnectionFailed as exc:
-                if waits is None:
-                    raise
                 failure, reason = exc, short_reason(exc)
             else:
-                if status not in RETRY_STATUSES or waits is None:
-                    if 200 <= status < 300:
+                if status not in RETRY_STATUSES:
+                    if self._outage.down and 200 <= status < 300:
                         self._outage.recovered()
                     return status, payload
                 reason = f"{endpoint} answered {status} {_phrase(status)}"
-            assert self._backoff is not None
             wait = next(waits)
             elapsed = loop.time() - started
             if elapsed + wait > self._backoff.budget:

@@ -12,6 +12,7 @@ import re
 import secrets
 import ssl
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -58,9 +59,9 @@ from bot.frontends.aiohttp_request import AiohttpRequest
 from bot.frontends.delivery import Backoff, DeliveryRequest, OutageLog, short_reason, undeliverable
 from bot.i18n import EN, VI, has, lang_of, t
 from bot.places import Place, Resolution, Status
-from bot.replies import Image, Reply, chunk_lines, entity_count, images_of, to_html, to_plain, visible_length
+from bot.replies import Image, Line, Reply, chunk_lines, entity_count, images_of, to_html, to_plain, visible_length
 from bot.runtime import open_registry
-from bot.services import Registry
+from bot.services import Registry, UnitView
 from bot.sessions import Sessions
 from bot.text import vi_sort_key
 from bot.validate import ascii_int
@@ -165,8 +166,8 @@ def build_application(settings: Settings, *, backoff: Backoff | None = None, rea
 
 def register_handlers(app: Application) -> None:
     """Every entry point, in order. Order matters: commands before the catch-all message handlers."""
-    for name in COMMANDS:
-        app.add_handler(CommandHandler(name, on_command))  # also /name@ThisBot in groups
+    # One handler for every command (also /name@ThisBot in groups): one check per update, not one per command.
+    app.add_handler(CommandHandler(list(COMMANDS), on_command))
     app.add_handler(MessageHandler(filters.Document.ALL & filters.ChatType.PRIVATE, on_document))
     app.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, on_unknown_command))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, on_text))
@@ -262,7 +263,11 @@ def _context(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Context:
     # PTB keep a dict per user forever; Sessions stores one only while a conversation is open.
     sessions: Sessions = context.application.bot_data["sessions"]
     session = sessions.of(chat.id if chat else 0, user.id if user else 0)
-    replied_text = (replied.text or replied.caption or "") if replied is not None else None
+    if replied is not None:
+        replied_text: str | None = replied.text or replied.caption or ""
+        replied_links = tuple(dict.fromkeys([*links_in(replied_text or ""), *hidden_links(replied)]))
+    else:
+        replied_text, replied_links = None, ()
     return Context(
         registry=context.application.bot_data["registry"],
         lang=lang_of(user.language_code if user else None),
@@ -276,13 +281,14 @@ def _context(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Context:
         reply_to_user=reply_to_user,
         links=hidden_links(message),
         replied_text=replied_text,
-        replied_links=tuple(dict.fromkeys([*links_in(replied_text or ""), *hidden_links(replied)])),
+        replied_links=replied_links,
     )
 
 
 def hidden_links(message: Message | None) -> tuple[FoundLink, ...]:
     """Links whose target the text does not show: text_link entities ("Bấm vào đây" → a URL), with that text."""
-    if message is None:
+    if message is None or not (any(e.type == MessageEntity.TEXT_LINK for e in message.entities)
+                               or any(e.type == MessageEntity.TEXT_LINK for e in message.caption_entities)):
         return ()
     found = [*message.parse_entities([MessageEntity.TEXT_LINK]).items(),
              *message.parse_caption_entities([MessageEntity.TEXT_LINK]).items()]
@@ -438,10 +444,12 @@ async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     results = [await _inline_result(ctx, place) for place in page]
     # No more pages: omit next_offset. (PTB 22.8 sent an empty string as "[]", which a client would echo back.)
     next_offset = str(start + INLINE_PAGE) if start + INLINE_PAGE < len(places) else None
-    await query.answer(
-        results, next_offset=next_offset, cache_time=60,
-        button=InlineQueryResultsButton(text=ctx.t("inline_help"), start_parameter="help"),
-    )
+    await query.answer(results, next_offset=next_offset, cache_time=60, button=_inline_button(ctx.lang))
+
+
+@cache
+def _inline_button(lang: str) -> InlineQueryResultsButton:
+    return InlineQueryResultsButton(text=t("inline_help", lang), start_parameter="help")
 
 
 async def inline_places(registry: Registry, text: str) -> list[Place]:
@@ -458,14 +466,34 @@ async def inline_places(registry: Registry, text: str) -> list[Place]:
     return list(found.choices or found.suggestions)
 
 
-async def _inline_result(ctx: Context, place: Place) -> InlineQueryResultArticle | InlineQueryResultCachedPhoto:
+InlineResult = InlineQueryResultArticle | InlineQueryResultCachedPhoto
+# Inline results answered lately, per (view, language, place, card's file_id): PTB objects are immutable, so one
+# serves every query. The entry keeps its view, so an id is not reused while the entry lives; a changed unit
+# gets a new view, a new card a new file_id: new entries.
+_INLINE_RESULTS: dict[tuple[int, str, str, str | None], tuple[object, InlineResult]] = {}
+_INLINE_RESULTS_MAX = 256
+
+
+async def _inline_result(ctx: Context, place: Place) -> InlineResult:
     view = await ctx.registry.unit_view(place)
+    file_id = await ctx.registry.store.media_file_id(view.card_key, MEDIA_PLATFORM)
+    key = (id(view), ctx.lang, place.slug, file_id)
+    hit = _INLINE_RESULTS.get(key)
+    if hit is not None and hit[0] is view:
+        return hit[1]
+    result = _make_inline_result(ctx, place, view, file_id)
+    _INLINE_RESULTS[key] = (view, result)
+    if len(_INLINE_RESULTS) > _INLINE_RESULTS_MAX:
+        del _INLINE_RESULTS[next(iter(_INLINE_RESULTS))]
+    return result
+
+
+def _make_inline_result(ctx: Context, place: Place, view: UnitView, file_id: str | None) -> InlineResult:
     reply = public_handlers.channels_reply(ctx, view, Resolution(Status.FOUND, place))
     title = view.unit.full_name if not ctx.registry.places.is_renamed(place) else (
         f"{place.name}{ctx.t('former_suffix')} → {view.unit.name}")
     description = " · ".join(cv.channel.url for cv in view.channels) or ctx.t("no_channels", name=view.unit.name)
     markup = keyboard(reply, ctx.lang, callbacks=False)
-    file_id = await ctx.registry.store.media_file_id(view.card_key, MEDIA_PLATFORM)
     if file_id and visible_length(reply.lines) <= MessageLimit.CAPTION_LENGTH and entity_count(reply.lines) <= 100:
         return InlineQueryResultCachedPhoto(
             id=place.slug, photo_file_id=file_id, title=title, description=description,
@@ -547,23 +575,54 @@ async def send_reply(context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Re
     A card of several images goes as an album (sendMediaGroup takes no keyboard): its first image carries the
     reply's first line as caption, and the text follows in messages of ≤ 4096 characters, the keyboard on the
     last. `target` (see `where`) puts every message in the asker's topic, as a reply where that helps."""
-    bot = _Targeted(context.bot, target or {})
-    markup = keyboard(reply, ctx.lang)
-    text_chunks = chunk_lines(reply.lines, MessageLimit.MAX_TEXT_LENGTH)
+    bot = _Targeted(context.bot, target) if target else context.bot
+    rendering = _rendering(reply, ctx.lang)
+    images = rendering.images
+    if len(images) == 1:
+        await _send_card(ctx, bot, chat_id, images[0], rendering.caption, rendering.card_markup)
+    elif images:
+        await _send_album(ctx, bot, chat_id, images, rendering.caption)
+    for text, markup in rendering.messages:
+        await bot.send_message(chat_id, text, reply_markup=markup)
+    for name, content in ([reply.document] if reply.document else []) + reply.extra_documents:
+        await bot.send_document(chat_id, InputFile(content, filename=name))
+
+
+@dataclass(frozen=True, slots=True)
+class _Rendering:
+    """A Reply as Telegram messages: the picture and its caption (and keyboard, when the text fits the caption),
+    then the text messages, the keyboard on the last."""
+
+    images: tuple[Image, ...]
+    caption: str
+    card_markup: InlineKeyboardMarkup | None
+    messages: tuple[tuple[str, InlineKeyboardMarkup | None], ...]
+
+
+def _rendering(reply: Reply, lang: str) -> _Rendering:
+    """Rendered once per Reply and language: a cached card's Reply is sent to everyone who asks for it."""
+    key = ("telegram", lang)
+    found = reply.rendered.get(key)
+    if isinstance(found, _Rendering):
+        return found
+    markup = keyboard(reply, lang)
     images = images_of(reply.image)
+    caption, card_markup = "", None
+    text_chunks: list[list[Line]] | None = None
     if len(images) == 1:
         fits = visible_length(reply.lines) <= MessageLimit.CAPTION_LENGTH and entity_count(reply.lines) <= 100
         caption = to_html(reply.lines) if fits else to_html(reply.lines[:1])
-        await _send_card(ctx, bot, chat_id, images[0], caption, markup if fits else None)
         if fits:
-            text_chunks = []
+            card_markup, text_chunks = markup, []
     elif images:
-        await _send_album(ctx, bot, chat_id, images, to_html(reply.lines[:1]))
-    for i, chunk in enumerate(text_chunks):
-        last = i == len(text_chunks) - 1
-        await bot.send_message(chat_id, to_html(chunk), reply_markup=markup if last else None)
-    for name, content in ([reply.document] if reply.document else []) + reply.extra_documents:
-        await bot.send_document(chat_id, InputFile(content, filename=name))
+        caption = to_html(reply.lines[:1])
+    if text_chunks is None:
+        text_chunks = chunk_lines(reply.lines, MessageLimit.MAX_TEXT_LENGTH)
+    messages = tuple((to_html(chunk), markup if i == len(text_chunks) - 1 else None)
+                     for i, chunk in enumerate(text_chunks))
+    rendering = _Rendering(images, caption, card_markup, messages)
+    reply.rendered[key] = rendering
+    return rendering
 
 
 class _Targeted:
