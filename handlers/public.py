@@ -220,7 +220,7 @@ async def text(ctx: Context, message: str) -> Reply:
 # The cards answered lately, per (view, language, page, place asked for): the same Reply object for everyone who
 # asks, so that a front-end renders it once (Reply.rendered). A changed unit gets a new view, so a new entry; the
 # entry keeps its view, so an id is never reused while its entry lives. Replies from here are never changed.
-_CARDS: dict[tuple[int, str, int, str, bool], tuple[UnitView, Reply]] = {}
+_CARDS: dict[tuple[int, str, int, str, bool, str], tuple[UnitView, Reply]] = {}
 _CARDS_MAX = 256
 
 
@@ -230,7 +230,7 @@ async def _card(ctx: Context, found: Resolution, query: str, page: int = 1) -> R
     if found.status is not Status.FOUND or found.place is None:
         return _not_one(ctx, found, query, "channels")
     view = await ctx.registry.unit_view(found.place)
-    key = (id(view), ctx.lang, page, found.place.slug, found.corrected)
+    key = (id(view), ctx.lang, page, found.place.slug, found.corrected, ctx.public_url)
     hit = _CARDS.get(key)
     if hit is not None and hit[0] is view:
         return hit[1]
