@@ -35,3 +35,25 @@ def test_sessions_are_bounded_and_the_oldest_goes_first() -> None:
     assert len(sessions) == 3 and "x" not in sessions.of(0, 0) and sessions.of(4, 4)["x"] == 4
     untouched = sessions.of(99, 99)
     assert "x" not in untouched and len(sessions) == 3  # reading stores nothing
+
+
+async def test_distinct_users_through_the_update_processor_leave_no_per_user_entries(bot: Harness) -> None:
+    """The path of a real update (the per-chat ordering, the rate limiter, PTB's per-chat/user dicts): nothing
+    is left per user once their updates are answered."""
+    from telegram import Update
+
+    from bot.frontends.telegram import ChatOrderedProcessor
+
+    app = bot.app
+    processor = app.update_processor
+    assert isinstance(processor, ChatOrderedProcessor)
+    for uid in range(1, 151):
+        user = {"id": 70_000 + uid, "is_bot": False, "first_name": "U", "language_code": "en" if uid % 3 else "vi"}
+        text = ("/channels cần thơ", "/verify https://zalo.me/3460461954401350861", "/notice cần thơ")[uid % 3]
+        update = Update.de_json({"update_id": 90_000 + uid, **message(text, user=user)}, app.bot)
+        await processor.process_update(update, app.process_update(update))
+    assert processor._locks == {}
+    assert len(app.user_data) == 0 and len(app.chat_data) == 0
+    assert len(app.bot_data["sessions"]) == 0
+    limiter = getattr(app.bot, "rate_limiter", None)
+    assert limiter is None or not getattr(limiter, "_group_limiters", {})  # private chats: no per-chat limiter
