@@ -1,12 +1,14 @@
 """How long the notice reader takes: the two seed notices (about two printed pages each) as text, and the Cần
 Thơ notice as a PDF (text layer extraction included). Budget: < 50 ms for a two-page text.
 
-Usage: python -m bench.ingest     (not part of `make bench`'s end-to-end runs; prints one line per case)
+Usage: python -m bench.ingest [--write]     (`make bench` runs it with --write: its section of BENCHMARKS.md)
 """
 
 from __future__ import annotations
 
+import argparse
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +19,7 @@ from bot.places import load_gazetteer
 ROOT = Path(__file__).resolve().parent.parent
 NOTICES = ROOT / "tests" / "data" / "notices"
 BUDGET_MS = 50.0
+MARKER = "## Notice reader (`python -m bench.ingest`)"
 
 
 def timed(work: Callable[[], object], runs: int = 50) -> tuple[float, float]:
@@ -49,5 +52,22 @@ def measure_ingest() -> list[str]:
     return lines
 
 
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--write", action="store_true", help="put the lines into BENCHMARKS.md")
+    args = parser.parse_args()
+    lines = measure_ingest()
+    print("\n".join(lines))
+    if args.write:  # BENCHMARKS.md: this section replaced (it is the last one), the rest kept
+        path = ROOT / "BENCHMARKS.md"
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+        before, _, after = text.partition(MARKER)
+        rest = after.split("\n## ", 1)[1] if "\n## " in after else ""
+        body = "\n".join(f"- {line}" for line in lines)
+        text = f"{before.rstrip()}\n\n{MARKER}\n\n{body}\n" + (f"\n## {rest}" if rest else "")
+        path.write_text(text, encoding="utf-8")
+    return 0
+
+
 if __name__ == "__main__":
-    print("\n".join(measure_ingest()))
+    sys.exit(main())
