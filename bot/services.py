@@ -133,6 +133,7 @@ class Verdict:
 
 MAX_SOURCES = 3  # sources named on a card; the rest are a /notice away
 NOTICES_PER_PAGE = 3
+CACHE_SIZE = 4096  # entries per answer cache: bounded, and dropped whole on every write
 
 
 class Registry:
@@ -142,6 +143,9 @@ class Registry:
         self.cards = cards or CardCache()
         self._views: dict[str, UnitView] = {}
         self._all_channels: tuple[dict[str, Channel], list[Channel]] | None = None
+        # Answers that only a write can change, kept until the next one (changed()): /notice pages and verdicts.
+        self._notice_pages: dict[tuple[str, int], NoticePage] = {}
+        self._verdicts: dict[str, Verdict] = {}
 
     def resolve(self, query: str) -> Resolution:
         return self.places.resolve(query)
@@ -152,6 +156,8 @@ class Registry:
         Only the views of their units are dropped; each is rebuilt, with its card, on its next read.
         """
         self._all_channels = None
+        self._notice_pages.clear()
+        self._verdicts.clear()
         if not place_slugs:
             self._views.clear()
         for slug in place_slugs:
@@ -236,6 +242,15 @@ class Registry:
     async def notices_of(self, place: Place, page: int = 1) -> NoticePage:
         """A page of the unit's notices, newest first, with the channels they announced (any status)."""
         unit = self.places.unit_of(place)
+        known = self._notice_pages.get((unit.slug, page))
+        if known is None:
+            known = await self._notices_page(unit, page)
+            if len(self._notice_pages) >= CACHE_SIZE:
+                self._notice_pages.clear()
+            self._notice_pages[(unit.slug, page)] = known
+        return known
+
+    async def _notices_page(self, unit: Place, page: int) -> NoticePage:
         scope = self.scope(unit)
         pages = max(1, -(-await self.store.count_notices_of(scope) // NOTICES_PER_PAGE))
         page = min(max(page, 1), pages)
@@ -250,7 +265,16 @@ class Registry:
         return {u.slug: len((await self.unit_view(u)).channels) for u in self.places.units()}
 
     async def verify(self, text: str) -> Verdict:
-        """The verdict on one link (see bot/verification.py for the kinds of answer)."""
+        """The verdict on one link (see bot/verification.py for the kinds of answer), kept until the next write."""
+        known = self._verdicts.get(text)
+        if known is None:
+            known = await self._verify(text)
+            if len(self._verdicts) >= CACHE_SIZE:
+                self._verdicts.clear()
+            self._verdicts[text] = known
+        return known
+
+    async def _verify(self, text: str) -> Verdict:
         by_url, registered = await self._registered()
         judged = judge(text, by_url, registered)
         verdict = Verdict(judged.status, link=judged.link, error=judged.error, resembles=judged.resembles)

@@ -20,3 +20,19 @@ async def test_a_card_reply_is_shared_rendered_once_and_renewed_when_its_unit_ch
     registry.changed(found.place.slug)  # a write to the unit: a new view, so a new Reply
     renewed = await public._card(Context(registry, "vi", 1), found, "cần thơ")
     assert renewed is not first and renewed.lines == first.lines
+
+
+async def test_verdicts_and_notice_pages_are_kept_until_the_next_write(registry: Registry) -> None:
+    from bot.changes import Changes
+
+    url = "https://www.facebook.com/canthotv.official"
+    first = await registry.verify(url)
+    assert first.status == "unregistered" and await registry.verify(url) is first  # no query the second time
+    page = await registry.notices_of(registry.places.places["can_tho"])
+    assert await registry.notices_of(registry.places.places["can_tho"]) is page
+    changes = Changes(registry)
+    token = await changes.propose(1, "add_channel", {"place_slug": "can_tho", "platform": "facebook", "url": url,
+                                                    "name": "Truyền hình Cần Thơ"})
+    await changes.confirm(token, 1, "a")
+    assert (await registry.verify(url)).status == "official"  # the write dropped the old verdict
+    assert await registry.notices_of(registry.places.places["can_tho"]) is not page
