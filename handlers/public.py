@@ -8,6 +8,7 @@ import re
 from bot.changes import Changes
 from bot.extract import FoundLink, links_in
 from bot.links import looks_like_url
+from bot.memo import ViewMemo
 from bot.places import Place, Resolution, Status
 from bot.replies import Choice, Reply, UrlButton, bold, code, italic
 from bot.services import (
@@ -217,11 +218,9 @@ async def text(ctx: Context, message: str) -> Reply:
 
 
 # --- building blocks ---------------------------------------------------------------------------------
-# The cards answered lately, per (view, language, page, place asked for): the same Reply object for everyone who
-# asks, so that a front-end renders it once (Reply.rendered). A changed unit gets a new view, so a new entry; the
-# entry keeps its view, so an id is never reused while its entry lives. Replies from here are never changed.
-_CARDS: dict[tuple[int, str, int, str, bool, str], tuple[UnitView, Reply]] = {}
-_CARDS_MAX = 256
+# The cards answered lately, per (view, language, page, place asked for, public URL): the same Reply object for
+# everyone who asks, so that a front-end renders it once (Reply.rendered). Replies from here are never changed.
+_CARDS: ViewMemo[Reply] = ViewMemo()
 
 
 async def _card(ctx: Context, found: Resolution, query: str, page: int = 1) -> Reply:
@@ -230,15 +229,9 @@ async def _card(ctx: Context, found: Resolution, query: str, page: int = 1) -> R
     if found.status is not Status.FOUND or found.place is None:
         return _not_one(ctx, found, query, "channels")
     view = await ctx.registry.unit_view(found.place)
-    key = (id(view), ctx.lang, page, found.place.slug, found.corrected, ctx.public_url)
-    hit = _CARDS.get(key)
-    if hit is not None and hit[0] is view:
-        return hit[1]
-    reply = channels_reply(ctx, view, found, page)
-    _CARDS[key] = (view, reply)
-    if len(_CARDS) > _CARDS_MAX:
-        del _CARDS[next(iter(_CARDS))]
-    return reply
+    key = (ctx.lang, page, found.place.slug, found.corrected, ctx.public_url)
+    known = _CARDS.get(view, *key)
+    return known if known is not None else _CARDS.put(view, *key, value=channels_reply(ctx, view, found, page))
 
 
 def channels_reply(ctx: Context, view: UnitView, found: Resolution | None = None, page: int = 1) -> Reply:

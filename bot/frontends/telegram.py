@@ -58,6 +58,7 @@ from bot.extract import FoundLink, links_in
 from bot.frontends.aiohttp_request import AiohttpRequest
 from bot.frontends.delivery import Backoff, DeliveryRequest, OutageLog, short_reason, undeliverable
 from bot.i18n import EN, VI, has, lang_of, t
+from bot.memo import ViewMemo
 from bot.places import Place, Resolution, Status
 from bot.replies import Image, Line, Reply, chunk_lines, entity_count, images_of, to_html, to_plain, visible_length
 from bot.runtime import open_registry
@@ -468,24 +469,18 @@ async def inline_places(registry: Registry, text: str) -> list[Place]:
 
 InlineResult = InlineQueryResultArticle | InlineQueryResultCachedPhoto
 # Inline results answered lately, per (view, language, place, card's file_id): PTB objects are immutable, so one
-# serves every query. The entry keeps its view, so an id is not reused while the entry lives; a changed unit
-# gets a new view, a new card a new file_id: new entries.
-_INLINE_RESULTS: dict[tuple[int, str, str, str | None], tuple[object, InlineResult]] = {}
-_INLINE_RESULTS_MAX = 256
+# serves every query; a new card has a new file_id, hence a new entry.
+_INLINE_RESULTS: ViewMemo[InlineResult] = ViewMemo()
 
 
 async def _inline_result(ctx: Context, place: Place) -> InlineResult:
     view = await ctx.registry.unit_view(place)
     file_id = await ctx.registry.store.media_file_id(view.card_key, MEDIA_PLATFORM)
-    key = (id(view), ctx.lang, place.slug, file_id)
-    hit = _INLINE_RESULTS.get(key)
-    if hit is not None and hit[0] is view:
-        return hit[1]
+    known = _INLINE_RESULTS.get(view, ctx.lang, place.slug, file_id)
+    if known is not None:
+        return known
     result = _make_inline_result(ctx, place, view, file_id)
-    _INLINE_RESULTS[key] = (view, result)
-    if len(_INLINE_RESULTS) > _INLINE_RESULTS_MAX:
-        del _INLINE_RESULTS[next(iter(_INLINE_RESULTS))]
-    return result
+    return _INLINE_RESULTS.put(view, ctx.lang, place.slug, file_id, value=result)
 
 
 def _make_inline_result(ctx: Context, place: Place, view: UnitView, file_id: str | None) -> InlineResult:
