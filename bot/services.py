@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from bot.cards import ALBUM_SIZE, CardCache, CardEntry, CardSpec, paginate
-from bot.links import PLATFORM_LABELS, Link, LinkError
+from bot.links import MAX_URL_LENGTH, PLATFORM_LABELS, Link, LinkError
 from bot.models import Channel, Notice
 from bot.places import Gazetteer, Place, Resolution
 from bot.replies import Album, Image
@@ -269,9 +269,10 @@ class Registry:
         known = self._verdicts.get(text)
         if known is None:
             known = await self._verify(text)
-            if len(self._verdicts) >= CACHE_SIZE:
-                self._verdicts.clear()
-            self._verdicts[text] = known
+            if len(text) <= MAX_URL_LENGTH:  # longer texts are refused at once anyway: not worth the memory
+                if len(self._verdicts) >= CACHE_SIZE:
+                    self._verdicts.clear()
+                self._verdicts[text] = known
         return known
 
     async def _verify(self, text: str) -> Verdict:
