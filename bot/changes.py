@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from bot.models import AuditEntry, Channel, ManagingUnit, Notice
+from bot.people import Person
 from bot.services import Registry
 from bot.store import Store, now_iso
 
@@ -62,73 +63,73 @@ class Changes:
         self._touched: set[str] = set()  # places whose rows the change wrote: only their cards are redrawn
 
     # --- roles -----------------------------------------------------------------------------------------
-    async def is_admin(self, user_id: int, super_admins: frozenset[int]) -> bool:
-        return user_id in super_admins or await self.store.is_admin(user_id)
+    async def is_admin(self, person: Person, super_admins: frozenset[Person]) -> bool:
+        return person in super_admins or await self.store.is_admin(person)
 
-    async def grant(self, actor_id: int, actor_name: str | None, user_id: int, name: str | None) -> bool:
+    async def grant(self, actor: Person, actor_name: str | None, person: Person, name: str | None) -> bool:
         async with self.store.transaction():
-            added = await self.store.add_admin(user_id, name, actor_id)
+            added = await self.store.add_admin(person, name, actor)
             if added:
-                await self.store.add_audit(actor_id=actor_id, actor_name=actor_name, action="grant", place_slug=None,
-                                           entity="admin", entity_id=user_id, before=None,
-                                           after={"user_id": user_id, "name": name})
+                await self.store.add_audit(actor=actor, actor_name=actor_name, action="grant", place_slug=None,
+                                           entity="admin", entity_id=None, before=None,
+                                           after={"person": person.key, "name": name})
         return added
 
-    async def revoke(self, actor_id: int, actor_name: str | None, user_id: int) -> bool:
+    async def revoke(self, actor: Person, actor_name: str | None, person: Person) -> bool:
         async with self.store.transaction():
-            removed = await self.store.remove_admin(user_id) > 0
+            removed = await self.store.remove_admin(person) > 0
             if removed:
-                await self.store.add_audit(actor_id=actor_id, actor_name=actor_name, action="revoke", place_slug=None,
-                                           entity="admin", entity_id=user_id, before={"user_id": user_id}, after=None)
+                await self.store.add_audit(actor=actor, actor_name=actor_name, action="revoke", place_slug=None,
+                                           entity="admin", entity_id=None, before={"person": person.key}, after=None)
         return removed
 
     # --- propose / confirm / cancel --------------------------------------------------------------------
-    async def propose(self, actor_id: int, kind: str, payload: dict[str, Any]) -> str:
+    async def propose(self, actor: Person, kind: str, payload: dict[str, Any]) -> str:
         token = secrets.token_urlsafe(9)  # 12 characters: fits callback data with room to spare
-        await self.store.add_pending(token, actor_id, kind, payload)
+        await self.store.add_pending(token, actor, kind, payload)
         return token
 
-    async def cancel(self, token: str, actor_id: int) -> Result:
+    async def cancel(self, token: str, actor: Person) -> Result:
         pending = await self.store.pending(token)
         if pending is None:
             return Result(Outcome.UNKNOWN)
         async with self.store.transaction():
-            closed = await self.store.close_pending(token, actor_id, "cancelled")
+            closed = await self.store.close_pending(token, actor, "cancelled")
         if closed:
             return Result(Outcome.CANCELLED)
-        return Result(Outcome.NOT_YOURS if pending[0] != actor_id else Outcome.ALREADY)
+        return Result(Outcome.NOT_YOURS if pending[0] != actor else Outcome.ALREADY)
 
-    async def confirm(self, token: str, actor_id: int, actor_name: str | None) -> Result:
+    async def confirm(self, token: str, actor: Person, actor_name: str | None) -> Result:
         pending = await self.store.pending(token)
         if pending is None:
             return Result(Outcome.UNKNOWN)
         owner, kind, payload, _state, created_at = pending
-        if datetime.now(UTC) - datetime.fromisoformat(created_at) > self.PENDING_TTL and owner == actor_id:
+        if datetime.now(UTC) - datetime.fromisoformat(created_at) > self.PENDING_TTL and owner == actor:
             # A preview from yesterday may no longer be what the registry would become: ask for a fresh one.
             async with self.store.transaction():
-                if await self.store.close_pending(token, actor_id, "cancelled"):
+                if await self.store.close_pending(token, actor, "cancelled"):
                     return Result(Outcome.EXPIRED)
             return Result(Outcome.ALREADY)
         try:
             async with self.store.transaction():
-                if not await self.store.close_pending(token, actor_id, "done"):
-                    return Result(Outcome.NOT_YOURS if owner != actor_id else Outcome.ALREADY)
+                if not await self.store.close_pending(token, actor, "done"):
+                    return Result(Outcome.NOT_YOURS if owner != actor else Outcome.ALREADY)
                 await self.store.defer_foreign_keys()
                 if kind == UNDO:
-                    entry = await self._undoable(actor_id, int(payload["audit_id"]))
+                    entry = await self._undoable(actor, int(payload["audit_id"]))
                     if isinstance(entry, Result):
                         return entry
-                    await self._undo_rows(entry, actor_id, actor_name)
+                    await self._undo_rows(entry, actor, actor_name)
                     place_slug, detail = entry.place_slug, entry.action
                 else:
-                    place_slug, detail = await self._apply(kind, payload, actor_id, actor_name), ""
+                    place_slug, detail = await self._apply(kind, payload, actor, actor_name), ""
         except _Conflict as exc:
             return Result(Outcome.CONFLICT, detail=str(exc), kind=kind)
         self.registry.changed(*self._touched)
         return Result(Outcome.APPLIED, place_slug, detail, kind=kind)
 
     # --- applying --------------------------------------------------------------------------------------
-    async def _apply(self, kind: str, p: dict[str, Any], actor_id: int, actor_name: str | None) -> str | None:
+    async def _apply(self, kind: str, p: dict[str, Any], actor: Person, actor_name: str | None) -> str | None:
         """Apply one change inside the caller's transaction; one audit row records every row it touched."""
         applier = self._APPLIERS.get(kind)
         if applier is None:
@@ -139,7 +140,7 @@ class Changes:
         self._touched |= _places_in(before) | _places_in(after)
         notice_ids = [n["id"] for n in after["notices"]]
         channel_ids = [c["id"] for c in after["channels"]]
-        await self.store.add_audit(actor_id=actor_id, actor_name=actor_name, action=kind, place_slug=place_slug,
+        await self.store.add_audit(actor=actor, actor_name=actor_name, action=kind, place_slug=place_slug,
                                    entity="notice" if notice_ids else "channel",
                                    entity_id=(notice_ids or channel_ids or [None])[0], before=before, after=after)
         return place_slug
@@ -303,12 +304,12 @@ class Changes:
             raise _Conflict(url)
 
     # --- undo ------------------------------------------------------------------------------------------
-    async def undo_candidate(self, actor_id: int) -> AuditEntry | Result:
+    async def undo_candidate(self, actor: Person) -> AuditEntry | Result:
         """What /undo would undo: the caller's newest change, if not undone yet and its rows are as it left them.
 
         Only the newest: once it is undone, /undo says so rather than walking back to older changes.
         """
-        found = await self.store.last_change(actor_id)
+        found = await self.store.last_change(actor)
         if found is None or found[0].before is None or found[0].after is None:
             return Result(Outcome.NOTHING)
         entry, undone = found
@@ -318,27 +319,27 @@ class Changes:
             return Result(Outcome.CONFLICT, entry.place_slug, entry.action)
         return entry
 
-    async def propose_undo(self, actor_id: int, entry: AuditEntry) -> str:
+    async def propose_undo(self, actor: Person, entry: AuditEntry) -> str:
         """A pending undo of exactly this audit entry: Confirm undoes it, or nothing if it is no longer the one."""
-        return await self.propose(actor_id, UNDO, {"audit_id": entry.id})
+        return await self.propose(actor, UNDO, {"audit_id": entry.id})
 
-    async def undo(self, actor_id: int, actor_name: str | None) -> Result:
+    async def undo(self, actor: Person, actor_name: str | None) -> Result:
         """Undo the caller's newest change at once (the CLI and tests; in chat /undo previews and confirms)."""
         try:
             async with self.store.transaction():
                 await self.store.defer_foreign_keys()
-                entry = await self.undo_candidate(actor_id)
+                entry = await self.undo_candidate(actor)
                 if isinstance(entry, Result):
                     return entry
-                await self._undo_rows(entry, actor_id, actor_name)
+                await self._undo_rows(entry, actor, actor_name)
         except _Conflict:
             return Result(Outcome.CONFLICT, entry.place_slug if isinstance(entry, AuditEntry) else None)
         self.registry.changed(*self._touched)
         return Result(Outcome.APPLIED, entry.place_slug, entry.action, kind=UNDO)
 
-    async def _undoable(self, actor_id: int, audit_id: int) -> AuditEntry | Result:
+    async def _undoable(self, actor: Person, audit_id: int) -> AuditEntry | Result:
         """The entry a confirmed undo names, if it is still the caller's newest change and not undone."""
-        found = await self.store.last_change(actor_id)
+        found = await self.store.last_change(actor)
         if found is None or found[0].id != audit_id or found[1]:
             return Result(Outcome.STALE, kind=UNDO)
         return found[0]
@@ -349,7 +350,7 @@ class Changes:
                                   [n["id"] for n in entry.after["notices"]])
         return _comparable(current) == _comparable(entry.after)
 
-    async def _undo_rows(self, entry: AuditEntry, actor_id: int, actor_name: str | None) -> None:
+    async def _undo_rows(self, entry: AuditEntry, actor: Person, actor_name: str | None) -> None:
         """Restore every row `entry` touched, inside the caller's transaction, if none of them changed since.
 
         Rows the change created are deleted, rows it read or wrote get their earlier values back, links between
@@ -382,7 +383,7 @@ class Changes:
         if await store.foreign_key_violations():
             raise _Conflict(entry.place_slug or "")
         restored = await _snapshot(store, list(kept_channels), list(kept_notices))
-        await store.add_audit(actor_id=actor_id, actor_name=actor_name, action="undo",
+        await store.add_audit(actor=actor, actor_name=actor_name, action="undo",
                               place_slug=entry.place_slug, entity=entry.entity, entity_id=entry.entity_id,
                               before=after, after=restored, undoes=entry.id)
         self._touched |= _places_in(before) | _places_in(after)

@@ -13,11 +13,12 @@ from bot.changes import Changes, Outcome
 from bot.config import Settings
 from bot.i18n import EN, describe_refusal, describe_row, t
 from bot.ingest.draft import Draft
+from bot.people import CONSOLE, Person
 from bot.runtime import open_registry
 from bot.store import copy_database, inspect_file
 from bot.transfer import channels_csv, export_registry, plan_import
 
-CLI_ACTOR = 0
+CLI_ACTOR = Person(CONSOLE, "cli")  # changes made from the command line (import, ingest)
 
 
 async def export(settings: Settings, file: str) -> int:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from bot.people import Person, parse_person
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -19,7 +20,7 @@ class Settings:
     db_path: Path = ROOT / "data" / "bot.sqlite3"
     data_dir: Path = ROOT / "data"
     media_dir: Path = Path(tempfile.gettempdir()) / "kenh-chinh-thuc-media"
-    admin_ids: frozenset[int] = frozenset()
+    admin_ids: frozenset[Person] = frozenset()  # BOT_ADMIN_IDS: "123" (Telegram), "zalo:<id>"
     rate_limit: bool = True
     concurrency: int = 32
     webhook_url: str = ""
@@ -64,14 +65,16 @@ class Settings:
         )
 
 
-def parse_ids(text: str) -> frozenset[int]:
+def parse_ids(text: str) -> frozenset[Person]:
+    """BOT_ADMIN_IDS: Telegram ids as plain numbers, others as "zalo:<id>", separated by commas."""
     ids = set()
     for part in text.replace(";", ",").split(","):
         part = part.strip()
         if part:
-            if not re.fullmatch(r"-?[0-9]{1,18}", part):  # ASCII only: int() also takes "١٢٣"
-                raise ValueError(f"BOT_ADMIN_IDS: not a user id: {part!r}")
-            ids.add(int(part))
+            person = parse_person(part)
+            if person is None:
+                raise ValueError(f"BOT_ADMIN_IDS: not a user id: {part!r} (a Telegram id, or zalo:<id>)")
+            ids.add(person)
     return frozenset(ids)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.people import Person
+
 
 @dataclass(frozen=True)
 class ManagingUnit:
@@ -58,7 +60,7 @@ class Channel:
 class AuditEntry:
     id: int
     at: str
-    actor_id: int
+    actor: Person
     actor_name: str | None
     action: str
     place_slug: str | None

@@ -12,6 +12,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from bot.people import Person
+
 Style = Literal["plain", "bold", "italic", "code"]
 
 
@@ -97,10 +99,10 @@ class Reply:
     document: tuple[str, bytes] | None = None  # (file name, content) to send as a file
     extra_documents: list[tuple[str, bytes]] = field(default_factory=list)
     settled: bool = False  # answers a Confirm / Cancel for good: its buttons can go
-    role_changed: int | None = None  # a user whose admin role changed: front-ends refresh that user's menu
+    role_changed: Person | None = None  # whose admin role changed: front-ends refresh that user's menu
     alert: bool = False  # a refusal: to a button press in a group, shown to the presser alone
     answer_replied: bool = False  # answers the message the request replied to (a /verify as a reply)
-    notify: list[tuple[int, Reply]] = field(default_factory=list)  # (user id, message) to send that user too
+    notify: list[tuple[Person, Reply]] = field(default_factory=list)  # (whom, message) to send that person too
     # A front-end's rendering of this reply (HTML, keyboard), made at its first send and reused when the same
     # Reply is sent again (a cached card): a Reply is not changed once sent.
     rendered: dict[object, object] = field(default_factory=dict, repr=False, compare=False)

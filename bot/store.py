@@ -15,6 +15,7 @@ from typing import Any
 import aiosqlite
 
 from bot.models import AuditEntry, Channel, ManagingUnit, Notice
+from bot.people import Person, person_from_key
 
 # Each entry moves the schema one version up (PRAGMA user_version). Never edit a released entry: append.
 MIGRATIONS: tuple[str, ...] = (
@@ -135,6 +136,77 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX reports_open ON reports (state, id);
     """,
+    # 4: people are (platform, id): Telegram ids (integers) and Zalo ids (opaque strings) side by side. Tables
+    # rebuilt the way SQLite documents (create, copy, drop, rename); the audit log's rows are copied unchanged
+    # (its append-only triggers come back on the new table).
+    """
+    CREATE TABLE admins_v4 (
+        platform TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        name TEXT,
+        granted_by TEXT NOT NULL,
+        granted_at TEXT NOT NULL,
+        PRIMARY KEY (platform, user_id)
+    );
+    INSERT INTO admins_v4 SELECT 'telegram', CAST(user_id AS TEXT), name, 'telegram:' || granted_by, granted_at
+        FROM admins;
+    DROP TABLE admins;
+    ALTER TABLE admins_v4 RENAME TO admins;
+    CREATE TABLE pending_v4 (
+        token TEXT PRIMARY KEY,
+        actor_platform TEXT NOT NULL,
+        actor_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'done', 'cancelled')),
+        created_at TEXT NOT NULL
+    );
+    INSERT INTO pending_v4 SELECT token, 'telegram', CAST(actor_id AS TEXT), kind, payload, state, created_at
+        FROM pending;
+    DROP TABLE pending;
+    ALTER TABLE pending_v4 RENAME TO pending;
+    CREATE TABLE reports_v4 (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        reporter_platform TEXT NOT NULL,
+        reporter_id TEXT NOT NULL,
+        reporter_name TEXT,
+        subject TEXT NOT NULL,
+        text TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'resolved')),
+        resolved_by TEXT,
+        resolved_at TEXT
+    );
+    INSERT INTO reports_v4 SELECT id, at, 'telegram', CAST(reporter_id AS TEXT), reporter_name, subject, text, state,
+        CASE WHEN resolved_by IS NULL THEN NULL ELSE 'telegram:' || resolved_by END, resolved_at FROM reports;
+    DROP TABLE reports;
+    ALTER TABLE reports_v4 RENAME TO reports;
+    CREATE INDEX reports_open ON reports (state, id);
+    DROP TRIGGER audit_no_update;
+    DROP TRIGGER audit_no_delete;
+    CREATE TABLE audit_v4 (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor_platform TEXT NOT NULL,
+        actor_id TEXT NOT NULL,
+        actor_name TEXT,
+        action TEXT NOT NULL,
+        place_slug TEXT,
+        entity TEXT NOT NULL,
+        entity_id INTEGER,
+        before TEXT,
+        after TEXT,
+        undoes INTEGER REFERENCES audit (id)
+    );
+    INSERT INTO audit_v4 SELECT id, at, 'telegram', CAST(actor_id AS TEXT), actor_name, action, place_slug, entity,
+        entity_id, before, after, undoes FROM audit;
+    DROP TABLE audit;
+    ALTER TABLE audit_v4 RENAME TO audit;
+    CREATE INDEX audit_place ON audit (place_slug, id);
+    CREATE INDEX audit_actor ON audit (actor_platform, actor_id, id);
+    CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+    CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+    """,
 )
 
 
@@ -187,10 +259,18 @@ class Store:
         for number, script in enumerate(MIGRATIONS[: target or len(MIGRATIONS)], start=1):
             if number <= version:
                 continue
-            async with self.transaction():
-                for statement in _split_sql(script):
-                    await self._conn.execute(statement)
-                await self._conn.execute(f"PRAGMA user_version = {number}")
+            # Foreign keys off while tables are rebuilt (SQLite's documented procedure: dropping the old table
+            # would count its rows' references as violations), checked as a whole before COMMIT instead.
+            await self._conn.execute("PRAGMA foreign_keys = OFF")
+            try:
+                async with self.transaction():
+                    for statement in _split_sql(script):
+                        await self._conn.execute(statement)
+                    if await self.foreign_key_violations():
+                        raise sqlite3.IntegrityError(f"migration {number} would break a foreign key")
+                    await self._conn.execute(f"PRAGMA user_version = {number}")
+            finally:
+                await self._conn.execute("PRAGMA foreign_keys = ON")
             version = number
         return version
 
@@ -381,52 +461,56 @@ class Store:
         return [int(r[0]) for r in await self._all("SELECT id FROM notices ORDER BY id")]
 
     # --- reports --------------------------------------------------------------------------------------
-    async def add_report(self, reporter_id: int, reporter_name: str | None, subject: str, text: str) -> int:
+    async def add_report(self, reporter: Person, reporter_name: str | None, subject: str, text: str) -> int:
         async with self.transaction():
             return await self._exec(
-                "INSERT INTO reports (at, reporter_id, reporter_name, subject, text) VALUES (?,?,?,?,?)",
-                (now_iso(), reporter_id, reporter_name, subject, text),
+                "INSERT INTO reports (at, reporter_platform, reporter_id, reporter_name, subject, text) "
+                "VALUES (?,?,?,?,?,?)", (now_iso(), reporter.platform, reporter.id, reporter_name, subject, text),
             )
 
-    async def open_reports(self, limit: int = 20) -> tuple[int, list[tuple[int, str, int, str | None, str, str]]]:
-        """(how many are open, the oldest `limit` of them as (id, at, reporter id, name, subject, text))."""
+    async def open_reports(self, limit: int = 20) -> tuple[int, list[tuple[int, str, Person, str | None, str, str]]]:
+        """(how many are open, the oldest `limit` of them as (id, at, reporter, name, subject, text))."""
         total = await self._one("SELECT COUNT(*) FROM reports WHERE state = 'open'")
-        rows = await self._all("SELECT id, at, reporter_id, reporter_name, subject, text FROM reports "
-                               "WHERE state = 'open' ORDER BY id LIMIT ?", (limit,))
-        return int(total[0]) if total else 0, [tuple(r) for r in rows]
+        rows = await self._all("SELECT id, at, reporter_platform, reporter_id, reporter_name, subject, text "
+                               "FROM reports WHERE state = 'open' ORDER BY id LIMIT ?", (limit,))
+        return int(total[0]) if total else 0, [(r[0], r[1], Person(r[2], r[3]), r[4], r[5], r[6]) for r in rows]
 
-    async def resolve_report(self, report_id: int, by: int) -> bool:
+    async def resolve_report(self, report_id: int, by: Person) -> bool:
         async with self.transaction():
             return await self._exec("UPDATE reports SET state = 'resolved', resolved_by = ?, resolved_at = ? "
-                                    "WHERE id = ? AND state = 'open'", (by, now_iso(), report_id)) == 1
+                                    "WHERE id = ? AND state = 'open'", (by.key, now_iso(), report_id)) == 1
 
     # --- admins ---------------------------------------------------------------------------------------
-    async def admins(self) -> list[tuple[int, str | None, int, str]]:
-        rows = await self._all("SELECT user_id, name, granted_by, granted_at FROM admins ORDER BY granted_at")
-        return [(int(r[0]), r[1], int(r[2]), r[3]) for r in rows]
+    async def admins(self) -> list[tuple[Person, str | None, Person, str]]:
+        """(who, their name, who granted it, when), oldest grant first."""
+        rows = await self._all("SELECT platform, user_id, name, granted_by, granted_at FROM admins "
+                               "ORDER BY granted_at")
+        return [(Person(r[0], r[1]), r[2], person_from_key(r[3]), r[4]) for r in rows]
 
-    async def is_admin(self, user_id: int) -> bool:
-        return await self._one("SELECT 1 FROM admins WHERE user_id = ?", (user_id,)) is not None
+    async def is_admin(self, person: Person) -> bool:
+        return await self._one("SELECT 1 FROM admins WHERE platform = ? AND user_id = ?",
+                               (person.platform, person.id)) is not None
 
-    async def add_admin(self, user_id: int, name: str | None, granted_by: int) -> bool:
-        """True if `user_id` became an admin; False if they already were (nothing written)."""
+    async def add_admin(self, person: Person, name: str | None, granted_by: Person) -> bool:
+        """True if `person` became an admin; False if they already were (nothing written)."""
         async with self._conn.execute(
-            "INSERT INTO admins (user_id, name, granted_by, granted_at) VALUES (?,?,?,?) "
-            "ON CONFLICT (user_id) DO NOTHING", (user_id, name, granted_by, now_iso()),
+            "INSERT INTO admins (platform, user_id, name, granted_by, granted_at) VALUES (?,?,?,?,?) "
+            "ON CONFLICT (platform, user_id) DO NOTHING",
+            (person.platform, person.id, name, granted_by.key, now_iso()),
         ) as cur:
             return cur.rowcount == 1
 
-    async def remove_admin(self, user_id: int) -> int:
-        return await self._exec("DELETE FROM admins WHERE user_id = ?", (user_id,))
+    async def remove_admin(self, person: Person) -> int:
+        return await self._exec("DELETE FROM admins WHERE platform = ? AND user_id = ?", (person.platform, person.id))
 
     # --- audit ----------------------------------------------------------------------------------------
-    async def add_audit(self, *, actor_id: int, actor_name: str | None, action: str, place_slug: str | None,
+    async def add_audit(self, *, actor: Person, actor_name: str | None, action: str, place_slug: str | None,
                         entity: str, entity_id: int | None, before: dict | None, after: dict | None,
                         undoes: int | None = None) -> int:
         return await self._exec(
-            "INSERT INTO audit (at, actor_id, actor_name, action, place_slug, entity, entity_id, before, after, "
-            "undoes) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (now_iso(), actor_id, actor_name, action, place_slug, entity, entity_id,
+            "INSERT INTO audit (at, actor_platform, actor_id, actor_name, action, place_slug, entity, entity_id, "
+            "before, after, undoes) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (now_iso(), actor.platform, actor.id, actor_name, action, place_slug, entity, entity_id,
              _json_or_none(before), _json_or_none(after), undoes),
         )
 
@@ -443,13 +527,13 @@ class Store:
         row = await self._one(f"SELECT COUNT(*) FROM audit WHERE place_slug IN ({_marks(slugs)})", slugs)
         return int(row[0]) if row else 0
 
-    async def last_change(self, actor_id: int) -> tuple[AuditEntry, bool] | None:
+    async def last_change(self, actor: Person) -> tuple[AuditEntry, bool] | None:
         """The actor's newest change to channels or notices (an undo is not a change of its own), and whether
         it has been undone already. /undo acts on this one only: it never walks back to older changes."""
         row = await self._one(
             "SELECT a.*, EXISTS (SELECT 1 FROM audit u WHERE u.undoes = a.id) AS undone FROM audit a "
-            "WHERE actor_id = ? AND undoes IS NULL AND entity IN ('channel', 'notice') ORDER BY id DESC LIMIT 1",
-            (actor_id,),
+            "WHERE actor_platform = ? AND actor_id = ? AND undoes IS NULL AND entity IN ('channel', 'notice') "
+            "ORDER BY id DESC LIMIT 1", (actor.platform, actor.id),
         )
         return (_audit(row), bool(row["undone"])) if row else None
 
@@ -482,27 +566,27 @@ class Store:
         self._media[(content_hash, platform)] = file_id
 
     # --- pending admin changes ------------------------------------------------------------------------
-    async def add_pending(self, token: str, actor_id: int, kind: str, payload: dict) -> None:
+    async def add_pending(self, token: str, actor: Person, kind: str, payload: dict) -> None:
         async with self.transaction():
             await self._exec(
-                "INSERT INTO pending (token, actor_id, kind, payload, created_at) VALUES (?,?,?,?,?)",
-                (token, actor_id, kind, json.dumps(payload, ensure_ascii=False), now_iso()),
+                "INSERT INTO pending (token, actor_platform, actor_id, kind, payload, created_at) VALUES (?,?,?,?,?,?)",
+                (token, actor.platform, actor.id, kind, json.dumps(payload, ensure_ascii=False), now_iso()),
             )
 
-    async def pending(self, token: str) -> tuple[int, str, dict, str, str] | None:
-        """(actor_id, kind, payload, state, created_at) of a proposed change."""
-        row = await self._one("SELECT actor_id, kind, payload, state, created_at FROM pending WHERE token = ?",
-                              (token,))
-        return (int(row[0]), row[1], json.loads(row[2]), row[3], row[4]) if row else None
+    async def pending(self, token: str) -> tuple[Person, str, dict, str, str] | None:
+        """(actor, kind, payload, state, created_at) of a proposed change."""
+        row = await self._one("SELECT actor_platform, actor_id, kind, payload, state, created_at FROM pending "
+                              "WHERE token = ?", (token,))
+        return (Person(row[0], row[1]), row[2], json.loads(row[3]), row[4], row[5]) if row else None
 
-    async def close_pending(self, token: str, actor_id: int, state: str) -> bool:
+    async def close_pending(self, token: str, actor: Person, state: str) -> bool:
         """Move an open change to done/cancelled (inside a transaction).
 
         False if it was not open or is not this actor's: a second Confirm, or someone else's, changes nothing.
         """
         changed = await self._exec(
-            "UPDATE pending SET state = ? WHERE token = ? AND actor_id = ? AND state = 'open'",
-            (state, token, actor_id),
+            "UPDATE pending SET state = ? WHERE token = ? AND actor_platform = ? AND actor_id = ? AND state = 'open'",
+            (state, token, actor.platform, actor.id),
         )
         return changed == 1
 
@@ -602,7 +686,8 @@ def _notice(r: sqlite3.Row) -> Notice:
 
 def _audit(r: sqlite3.Row) -> AuditEntry:
     return AuditEntry(
-        id=r["id"], at=r["at"], actor_id=r["actor_id"], actor_name=r["actor_name"], action=r["action"],
+        id=r["id"], at=r["at"], actor=Person(r["actor_platform"], r["actor_id"]), actor_name=r["actor_name"],
+        action=r["action"],
         place_slug=r["place_slug"], entity=r["entity"], entity_id=r["entity_id"],
         before=json.loads(r["before"]) if r["before"] else None,
         after=json.loads(r["after"]) if r["after"] else None, undoes=r["undoes"],

@@ -17,6 +17,7 @@ from bot.changes import UNDO, Changes, Outcome, Result, today
 from bot.i18n import EN, VI, describe_refusal, describe_row, has, t
 from bot.links import Link, LinkError, parse_link
 from bot.models import Channel
+from bot.people import Person, parse_person
 from bot.places import Place, Status
 from bot.replies import Choice, Confirmation, Reply, UrlButton, bold, italic
 from bot.services import format_date
@@ -48,7 +49,7 @@ def admin_only(func: AdminHandler[Arg]) -> AdminHandler[Arg]:
     """Refuse unless the caller is an admin, checked now (a menu entry is a convenience, not a permission)."""
 
     async def wrapper(ctx: Context, args: Arg) -> Reply:
-        if not await changes(ctx).is_admin(ctx.user_id, ctx.super_admins):
+        if not await changes(ctx).is_admin(ctx.user, ctx.super_admins):
             return refusal(ctx, "not_admin")
         return await func(ctx, args)
 
@@ -80,7 +81,7 @@ def private_only(func: AdminHandler[Arg]) -> AdminHandler[Arg]:
 
 def super_admin_only(func: AdminHandler[str]) -> AdminHandler[str]:
     async def wrapper(ctx: Context, args: str) -> Reply:
-        if ctx.user_id not in ctx.super_admins:
+        if ctx.user not in ctx.super_admins:
             return Reply().add(bold(ctx.t("not_super_admin")))
         return await func(ctx, args)
 
@@ -100,31 +101,33 @@ def clean_name(ctx: Context, text: str) -> str | Reply:
 @admin_only
 async def admins(ctx: Context, args: str) -> Reply:
     reply = Reply().add(bold(ctx.t("admins_title")))
-    for user_id in sorted(ctx.super_admins):
-        reply.add(f"• {user_id} — {ctx.t('super_admin')}")
-    for user_id, name, granted_by, granted_at in await ctx.registry.store.admins():
-        reply.add(f"• {user_id} {name or ''} — {ctx.t('granted_by', by=granted_by, at=vietnam_time(granted_at))}")
+    for person in sorted(ctx.super_admins):
+        reply.add(f"• {person} — {ctx.t('super_admin')}")
+    for person, name, granted_by, granted_at in await ctx.registry.store.admins():
+        reply.add(f"• {person} {name or ''} — {ctx.t('granted_by', by=granted_by, at=vietnam_time(granted_at))}")
     return reply
 
 
-def _user_id(args: str, ctx: Context) -> tuple[int, str | None] | None:
+def _target(args: str, ctx: Context) -> tuple[Person, str | None] | None:
+    """Whom /grant or /revoke means: the author of the message it replies to, else the id typed — on the
+    caller's own platform unless it says another ("zalo:<id>", "telegram:<id>")."""
     if ctx.reply_to_user is not None:
         return ctx.reply_to_user
     token = args.strip().split()[0] if args.strip() else ""
-    user_id = ascii_int(token, 1, 2**53)  # "١٢٣" and "１２３" are digits to Python, not user ids
-    return (user_id, None) if user_id is not None else None
+    person = parse_person(token, ctx.user.platform)
+    return (person, None) if person is not None else None
 
 
 @super_admin_only
 async def grant(ctx: Context, args: str) -> Reply:
-    target = _user_id(args, ctx)
+    target = _target(args, ctx)
     if target is None:
         return Reply().add(ctx.t("grant_usage"))
-    added = await changes(ctx).grant(ctx.user_id, ctx.user_name, target[0], target[1])
+    added = await changes(ctx).grant(ctx.user, ctx.user_name, target[0], target[1])
     reply = Reply().add(ctx.t("granted" if added else "already_admin", user=target[0]))
     reply.role_changed = target[0] if added else None
     if added:  # the new admin is told, in both languages (we do not know theirs), with what they can do now
-        by = ctx.user_name or str(ctx.user_id)
+        by = ctx.user_name or str(ctx.user)
         note = Reply().add(bold(t("you_are_admin", VI, by=by))).add(t("you_are_admin", EN, by=by))
         note.add(t("help_admin", VI)).add(t("help_admin", EN))
         reply.notify = [(target[0], note)]
@@ -133,10 +136,10 @@ async def grant(ctx: Context, args: str) -> Reply:
 
 @super_admin_only
 async def revoke(ctx: Context, args: str) -> Reply:
-    target = _user_id(args, ctx)
+    target = _target(args, ctx)
     if target is None:
         return Reply().add(ctx.t("revoke_usage"))
-    removed = await changes(ctx).revoke(ctx.user_id, ctx.user_name, target[0])
+    removed = await changes(ctx).revoke(ctx.user, ctx.user_name, target[0])
     reply = Reply().add(ctx.t("revoked" if removed else "not_an_admin", user=target[0]))
     reply.role_changed = target[0] if removed else None
     return reply
@@ -169,7 +172,7 @@ async def _preview(ctx: Context, place: Place, channels: list[Channel], title: s
     unit = ctx.registry.places.unit_of(place)
     view = await ctx.registry.compose_view(unit, channels)
     card = channels_reply(ctx, view)
-    token = await changes(ctx).propose(ctx.user_id, kind, payload)
+    token = await changes(ctx).propose(ctx.user, kind, payload)
     reply = Reply().add(bold(ctx.t("preview_title", what=title)))
     reply.add(italic(ctx.t("preview_hint")))
     reply.blank()
@@ -293,15 +296,15 @@ async def retirechannel(ctx: Context, args: str) -> Reply:
 
 # --- confirm / cancel ---------------------------------------------------------------------------------------
 async def confirm(ctx: Context, token: str) -> Reply:
-    if not await changes(ctx).is_admin(ctx.user_id, ctx.super_admins):
+    if not await changes(ctx).is_admin(ctx.user, ctx.super_admins):
         return refusal(ctx, "not_admin")
-    return await _after(ctx, await changes(ctx).confirm(token.strip(), ctx.user_id, ctx.user_name))
+    return await _after(ctx, await changes(ctx).confirm(token.strip(), ctx.user, ctx.user_name))
 
 
 async def cancel_change(ctx: Context, token: str) -> Reply:
-    if not await changes(ctx).is_admin(ctx.user_id, ctx.super_admins):
+    if not await changes(ctx).is_admin(ctx.user, ctx.super_admins):
         return refusal(ctx, "not_admin")
-    return await _after(ctx, await changes(ctx).cancel(token.strip(), ctx.user_id))
+    return await _after(ctx, await changes(ctx).cancel(token.strip(), ctx.user))
 
 
 async def _after(ctx: Context, result: Result) -> Reply:
@@ -341,7 +344,7 @@ async def cancel(ctx: Context, args: str) -> Reply:
 
 async def continue_conversation(ctx: Context, text: str) -> Reply:
     state = ctx.session["addnotice"]
-    if not await changes(ctx).is_admin(ctx.user_id, ctx.super_admins):
+    if not await changes(ctx).is_admin(ctx.user, ctx.super_admins):
         ctx.session.pop("addnotice", None)
         return Reply().add(bold(ctx.t("not_admin")))
     step = NOTICE_STEPS[state["step"]]
@@ -471,7 +474,7 @@ def _why_not_a_date(ctx: Context, exc: Invalid, year: int, month: int | None, da
 
 async def _notice_preview(ctx: Context, data: dict) -> Reply:
     payload = {**data, "key": "n-" + secrets.token_hex(6), "recipients": [], "verified_on": today()}
-    token = await changes(ctx).propose(ctx.user_id, "add_notice", payload)
+    token = await changes(ctx).propose(ctx.user, "add_notice", payload)
     reply = Reply().add(bold(ctx.t("preview_title", what=ctx.t("what_notice"))))
     reply.add(italic(ctx.t("preview_hint")))
     place = ctx.registry.places.places[data["place_slug"]]
@@ -523,7 +526,7 @@ async def history(ctx: Context, args: str) -> Reply:
         reply.add(ctx.t("history_empty"))
     for e in entries:
         reply.blank()
-        who = f"{e.actor_name or ''} ({e.actor_id})".strip()
+        who = f"{e.actor_name or ''} ({e.actor})".strip()
         action = _action(ctx, e.action)
         undoes = f" #{e.undoes}" if e.undoes else ""
         reply.add(bold(f"#{e.id} {vietnam_time(e.at)} — {action}{undoes}"), f" — {who}")
@@ -607,7 +610,7 @@ async def undo(ctx: Context, args: str) -> Reply:
 
     Only your newest change, once: after it is undone, /undo says so instead of walking back to older ones.
     """
-    entry = await changes(ctx).undo_candidate(ctx.user_id)
+    entry = await changes(ctx).undo_candidate(ctx.user)
     if isinstance(entry, Result):
         action = _action(ctx, entry.detail)
         return Reply().add(bold(ctx.t(f"undo_{entry.outcome}", detail=action)))
@@ -626,7 +629,7 @@ async def undo(ctx: Context, args: str) -> Reply:
         reply.blank().add(italic(ctx.t("undo_card")))
         reply.lines.extend(card.lines)
         reply.image = card.image
-    reply.confirm = Confirmation(await changes(ctx).propose_undo(ctx.user_id, entry))
+    reply.confirm = Confirmation(await changes(ctx).propose_undo(ctx.user, entry))
     return reply
 
 
@@ -671,7 +674,7 @@ async def import_file(ctx: Context, content: bytes) -> Reply:
         reason = describe_refusal(r.code, r.detail, r.link_code, r.link_detail, ctx.lang)
         reply.add(f"✗ {describe_row(r.row.kind, r.row.number, ctx.lang)}: {reason}")
     if plan.has_changes:
-        reply.confirm = Confirmation(await changes(ctx).propose(ctx.user_id, "import", plan.payload))
+        reply.confirm = Confirmation(await changes(ctx).propose(ctx.user, "import", plan.payload))
     else:
         reply.add(ctx.t("import_nothing"))
     return reply

@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.extract import FoundLink
 from bot.i18n import t
+from bot.people import Person
 from bot.services import Registry
 
 
@@ -14,15 +15,15 @@ from bot.services import Registry
 class Context:
     registry: Registry
     lang: str
-    user_id: int
+    user: Person
     user_name: str | None = None
     bot_username: str = ""
     private: bool = True
-    super_admins: frozenset[int] = frozenset()
+    super_admins: frozenset[Person] = frozenset()
     # Per-user state a front-end keeps between messages (a guided conversation's answers so far).
     session: dict[str, Any] = field(default_factory=dict)
     # The user whose message this one replies to, if any: /grant as a reply.
-    reply_to_user: tuple[int, str | None] | None = None
+    reply_to_user: tuple[Person, str | None] | None = None
     # Links of this message that its text does not show (a text_link's hidden target, with its visible text).
     links: tuple[FoundLink, ...] = ()
     # The message this one replies to: its text (None: not a reply) and every link in it, hidden ones included.

@@ -39,7 +39,7 @@ def collecting(ctx: Context) -> bool:
 
 async def continue_paste(ctx: Context, text: str) -> Reply:
     """A message while a notice is being pasted: one more part of it."""
-    if not await changes(ctx).is_admin(ctx.user_id, ctx.super_admins):
+    if not await changes(ctx).is_admin(ctx.user, ctx.super_admins):
         ctx.session.pop(SESSION, None)
         return Reply().add(bold(ctx.t("not_admin")))
     parts: list[str] = ctx.session[SESSION]["parts"]
@@ -61,7 +61,7 @@ async def done(ctx: Context, args: str) -> Reply:
 
 async def ingest_file(ctx: Context, name: str, content: bytes) -> Reply:
     """A notice sent as a file (caption /ingest): read it and answer with the preview."""
-    if not await changes(ctx).is_admin(ctx.user_id, ctx.super_admins):
+    if not await changes(ctx).is_admin(ctx.user, ctx.super_admins):
         return Reply().add(bold(ctx.t("not_admin")))
     try:
         draft = read_file(name, content, ctx.registry.places)
@@ -83,7 +83,7 @@ async def set_field(ctx: Context, args: str) -> Reply:
     if problem:
         return Reply().add(ctx.t("ingest_set_bad", field=field, reason=problem))
     if state.get("token"):  # the earlier preview is void: only the corrected one can be confirmed
-        await changes(ctx).cancel(state["token"], ctx.user_id)
+        await changes(ctx).cancel(state["token"], ctx.user)
     draft.recompute_missing()
     return await _show(ctx, draft)
 

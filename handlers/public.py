@@ -46,7 +46,7 @@ async def help_(ctx: Context, args: str) -> Reply:
     reply.blank().add(italic(ctx.t("help_examples")))
     if ctx.bot_username:
         reply.add(ctx.t("help_inline", bot=ctx.bot_username))
-    if await Changes(ctx.registry).is_admin(ctx.user_id, ctx.super_admins):
+    if await Changes(ctx.registry).is_admin(ctx.user, ctx.super_admins):
         reply.blank().add(ctx.t("help_admin"))
     return reply
 

@@ -21,11 +21,11 @@ async def report(ctx: Context, args: str) -> Reply:
         text = clean_text(rest, "report", allow_urls=True)
     except Invalid as exc:
         return Reply().add(ctx.t(f"invalid_{exc.code}", detail=exc.detail))
-    report_id = await ctx.registry.store.add_report(ctx.user_id, ctx.user_name, subject, text)
+    report_id = await ctx.registry.store.add_report(ctx.user, ctx.user_name, subject, text)
     reply = Reply().add(ctx.t("report_thanks", id=report_id))
-    who = f"{ctx.user_name or ''} ({ctx.user_id})".strip()
-    admins = set(ctx.super_admins) | {user_id for user_id, *_ in await ctx.registry.store.admins()}
-    for admin_id in sorted(admins - {ctx.user_id}):
+    who = f"{ctx.user_name or ''} ({ctx.user})".strip()
+    admins = set(ctx.super_admins) | {person for person, *_ in await ctx.registry.store.admins()}
+    for admin_id in sorted(admins - {ctx.user}):
         note = Reply().add(ctx.t("report_new", id=report_id, who=who, subject=subject, text=text[:300]))
         reply.notify.append((admin_id, note.add(ctx.t("reports_usage"))))
     return reply
@@ -57,14 +57,14 @@ async def reports(ctx: Context, args: str) -> Reply:
         report_id = ascii_int(words[1], 1, 10**12) if len(words) > 1 else None
         if report_id is None:
             return Reply().add(ctx.t("reports_usage"))
-        resolved = await ctx.registry.store.resolve_report(report_id, ctx.user_id)
+        resolved = await ctx.registry.store.resolve_report(report_id, ctx.user)
         return Reply().add(ctx.t("report_resolved" if resolved else "report_unknown", id=report_id))
     total, rows = await ctx.registry.store.open_reports()
     reply = Reply().add(bold(ctx.t("reports_title", count=total)))
     if not rows:
         return reply.add(ctx.t("reports_empty"))
-    for report_id, at, reporter_id, name, subject, text in rows:
-        reply.blank().add(bold(f"#{report_id}"), f" {format_date(at[:10])} — {name or ''} ({reporter_id})")
+    for report_id, at, reporter, name, subject, text in rows:
+        reply.blank().add(bold(f"#{report_id}"), f" {format_date(at[:10])} — {name or ''} ({reporter})")
         reply.add(f"{subject}: {text}")
     return reply.blank().add(ctx.t("reports_usage"))
 

@@ -20,9 +20,10 @@ from pathlib import Path
 
 from bot.changes import Changes, Outcome
 from bot.config import ROOT, Settings
+from bot.people import Person
 from bot.runtime import open_registry
 
-ACTOR = 42
+ACTOR = Person.telegram(42)
 URL_PREFIX = "https://www.facebook.com/crashtestpage"
 
 

@@ -15,6 +15,7 @@ from telegram.ext import Application
 from bot.config import Settings
 from bot.frontends.delivery import Backoff
 from bot.frontends.telegram import build_application, polling_error_callback
+from bot.people import Person
 from tests.fakebot.server import Call, FakeBotApi
 
 SUPER_ADMIN = 999
@@ -51,7 +52,7 @@ async def running_bot(settings: Settings, api: FakeBotApi, *, polling: bool = Fa
                       read_timeout: float = 5.0, **overrides: Any) -> AsyncIterator[Harness]:
     """The bot, started; `overrides` replace Settings fields; `backoff` and `read_timeout` go to the builder."""
     s = replace(settings, token=api.token, base_url=api.base_url, base_file_url=api.base_file_url,
-                admin_ids=frozenset({SUPER_ADMIN}), **overrides)
+                admin_ids=frozenset({Person.telegram(SUPER_ADMIN)}), **overrides)
     app = build_application(s, backoff=backoff, read_timeout=read_timeout)
     await app.initialize()
     assert app.post_init is not None

@@ -15,6 +15,7 @@ import pytest
 
 from bot.changes import Changes
 from bot.config import Settings
+from bot.people import Person
 from bot.runtime import open_registry
 from bot.services import Registry
 from bot.store import Store
@@ -24,6 +25,7 @@ from tests.fakebot.server import Call
 from tests.fakebot.updates import EN_USER, GROUP, VI_USER, callback, inline, message
 from tests.telegram_harness import SUPER_ADMIN, Harness
 
+ONE = Person.telegram(1)
 ADMIN = {"id": SUPER_ADMIN, "is_bot": False, "first_name": "Quản trị", "language_code": "vi"}
 OTHER_ADMIN = {"id": 555, "is_bot": False, "first_name": "Bình", "language_code": "vi"}
 NEW_PAGE = "https://www.facebook.com/canthotv.official"
@@ -82,9 +84,9 @@ async def test_a_non_admin_pressing_a_confirm_button_changes_nothing(bot: Harnes
 
 async def test_grant_and_revoke_are_for_super_admins_only(bot: Harness) -> None:
     await bot.send(message("/grant 555", user=ADMIN))
-    assert [a[0] for a in await bot.registry.store.admins()] == [555]
+    assert [a[0] for a in await bot.registry.store.admins()] == [Person.telegram(555)]
     calls = await bot.send(message("/grant 777", user=OTHER_ADMIN))  # an admin, not a super-admin
-    assert "⛔" in texts(calls) and [a[0] for a in await bot.registry.store.admins()] == [555]
+    assert "⛔" in texts(calls) and [a[0] for a in await bot.registry.store.admins()] == [Person.telegram(555)]
     assert any(c.params.get("scope", {}).get("chat_id") == 555 for c in bot.api.calls_to("setMyCommands"))
     await bot.send(message("/revoke 555", user=ADMIN))
     assert await bot.registry.store.admins() == []
@@ -96,7 +98,7 @@ async def test_grant_as_a_reply_to_the_users_message(bot: Harness) -> None:
     update = message("/grant", user=ADMIN, chat=GROUP)
     update["message"]["reply_to_message"] = message("xin quyền", user=OTHER_ADMIN, chat=GROUP)["message"]
     await bot.send(update)
-    assert [(a[0], a[1]) for a in await bot.registry.store.admins()] == [(555, "Bình")]
+    assert [(a[0], a[1]) for a in await bot.registry.store.admins()] == [(Person.telegram(555), "Bình")]
 
 
 async def test_admin_commands_show_in_the_menu_only_for_admins(bot: Harness) -> None:
@@ -152,7 +154,7 @@ async def test_add_channel_previews_then_confirm_writes_once(bot: Harness) -> No
     assert "đã được xử lý" in texts(again)
     assert await bot.registry.store.count("channels") == count
     [entry] = await bot.registry.store.all_audit()
-    assert (entry.action, entry.actor_id, entry.place_slug) == ("add_channel", SUPER_ADMIN, "can_tho")
+    assert (entry.action, entry.actor, entry.place_slug) == ("add_channel", Person.telegram(SUPER_ADMIN), "can_tho")
     assert entry.before == {"channels": [], "notices": []} and entry.after["channels"][0]["url"] == NEW_PAGE
 
 
@@ -264,12 +266,12 @@ async def test_addnotice_validates_each_answer_and_cancel_stops_it(bot: Harness)
 async def test_history_is_paged_and_says_who_what_before_after(bot: Harness) -> None:
     changes = Changes(bot.registry)  # the same service the commands use, without drawing ten previews
     for i in range(10):
-        token = await changes.propose(SUPER_ADMIN, "add_channel", {
+        token = await changes.propose(Person.telegram(SUPER_ADMIN), "add_channel", {
             "place_slug": "can_tho", "platform": "facebook", "url": f"https://www.facebook.com/page{i}", "name": "P"})
-        await changes.confirm(token, SUPER_ADMIN, "Quản trị")
+        await changes.confirm(token, Person.telegram(SUPER_ADMIN), "Quản trị")
     calls = await bot.send(message("/history can tho", user=ADMIN))
     text = texts(calls)
-    assert "Trang 1/2" in text and "thêm kênh" in text and "Quản trị (999)" in text
+    assert "Trang 1/2" in text and "thêm kênh" in text and "Quản trị (telegram:999)" in text
     assert "+ https://www.facebook.com/page9" in text and "page0" not in text
     page2 = await bot.send(callback("history|can_tho 2", user=ADMIN))
     assert "+ https://www.facebook.com/page0" in texts(page2)
@@ -291,7 +293,7 @@ async def test_export_then_import_into_a_new_database_reproduces_the_registry(bo
         plan = await plan_import(exported, fresh.store, fresh.places)
         assert plan.refused == [] and len(plan.added) == 1
         changes = Changes(fresh)
-        await changes.confirm(await changes.propose(1, "import", plan.payload), 1, "t")
+        await changes.confirm(await changes.propose(ONE, "import", plan.payload), ONE, "t")
         mine, theirs = await export_registry(bot.registry.store), await export_registry(fresh.store)
         strip = lambda e: sorted((c["url"], c["name"], c["status"], c["place_slug"]) for c in e["channels"])  # noqa: E731
         assert strip(mine) == strip(theirs)
@@ -378,9 +380,9 @@ async def test_a_change_redraws_only_the_cards_of_the_places_it_touched(registry
     places = registry.places.places
     can_tho, vinh_long = await registry.unit_view(places["can_tho"]), await registry.unit_view(places["vinh_long"])
     changes = Changes(registry)
-    token = await changes.propose(1, "add_channel", {"place_slug": "old_soc_trang", "platform": "facebook",
+    token = await changes.propose(ONE, "add_channel", {"place_slug": "old_soc_trang", "platform": "facebook",
                                                      "url": NEW_PAGE, "name": "Sóc Trăng"})
-    await changes.confirm(token, 1, "a")
+    await changes.confirm(token, ONE, "a")
     assert await registry.unit_view(places["vinh_long"]) is vinh_long
     fresh = await registry.unit_view(places["can_tho"])  # Sóc Trăng is part of Cần Thơ now
     assert fresh is not can_tho and NEW_PAGE in [cv.channel.url for cv in fresh.channels]

@@ -11,6 +11,7 @@ import pytest
 
 import handlers.admin
 from bot import changes as changes_module
+from bot.people import Person
 from tests.fakebot.server import Call
 from tests.fakebot.spec import ApiError
 from tests.fakebot.updates import EN_USER, callback, message
@@ -203,8 +204,8 @@ async def test_a_new_admin_who_never_started_the_bot_is_still_granted(bot: Harne
 
     monkeypatch.setattr(bot.api, "_m_sendMessage", refusing)
     calls = await bot.send(message("/grant 777", user=ADMIN))
-    assert "Đã cấp quyền quản trị cho 777" in texts(calls)
-    assert 777 in [a[0] for a in await bot.registry.store.admins()]
+    assert "Đã cấp quyền quản trị cho telegram:777" in texts(calls)
+    assert Person.telegram(777) in [a[0] for a in await bot.registry.store.admins()]
 
 
 # --- words, not codes; Vietnam time ---------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from bot.backups import BACKUP_NAME, BackupError, BackupSchedule, backup_once, b
 from bot.changes import Changes, Outcome
 from bot.cli import restore
 from bot.config import Settings, parse_duration
+from bot.people import Person
 from bot.runtime import open_registry
 from bot.services import Registry
 from bot.store import Store, inspect_file
@@ -162,9 +163,10 @@ async def test_restore_drill_the_registry_serves_the_backed_up_state(settings: S
         before = await channels_of_can_tho(registry)
         backup = await backup_once(registry.store, tmp_path / "backups", 14)
         changes = Changes(registry)
-        token = await changes.propose(1, "add_channel", {"place_slug": "can_tho", "platform": "facebook",
+        token = await changes.propose(
+            Person.telegram(1), "add_channel", {"place_slug": "can_tho", "platform": "facebook",
                                                          "url": NEW_PAGE, "name": "Trang mới"})
-        assert (await changes.confirm(token, 1, "a")).outcome == Outcome.APPLIED
+        assert (await changes.confirm(token, Person.telegram(1), "a")).outcome == Outcome.APPLIED
         assert await channels_of_can_tho(registry) == sorted([*before, NEW_PAGE])
     finally:
         await registry.store.close()

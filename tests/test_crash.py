@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.config import ROOT
+from bot.people import Person
 from bot.store import Store
 from tests.crash_writer import URL_PREFIX
 
@@ -136,7 +137,7 @@ async def _check_file(db: Path, model: list[str], last: Round | None, seed: int)
         assert last is not None
         check_in_flight(model, list(live.values()), last)
 
-        audit = [e for e in await store.all_audit() if e.actor_id == 42]
+        audit = [e for e in await store.all_audit() if e.actor == Person.telegram(42)]
         adds = {e.id: e for e in audit if e.action == "add_channel"}
         undone = {e.undoes for e in audit if e.action == "undo"}
         assert undone <= set(adds), f"seed {seed}: an undo of something that is not an add"

@@ -17,6 +17,7 @@ import pytest
 from bot.config import Settings
 from bot.frontends.delivery import Backoff
 from bot.frontends.telegram import run_telegram, webhook_options
+from bot.people import Person
 from tests.fakebot.server import Call, FakeBotApi
 from tests.fakebot.updates import VI_USER, message
 from tests.telegram_harness import SUPER_ADMIN, Harness, free_port, running_bot
@@ -183,7 +184,7 @@ async def test_a_webhook_without_a_configured_secret_gets_one_and_refuses_forged
             await api.wait_for(lambda calls: any(c.method == "sendPhoto" for c in calls))
             assert [c.method for c in api.delivered(CHAT)] == ["sendPhoto"]
             assert not api.delivered(SUPER_ADMIN)  # the forged /grant was never processed
-            assert 424242 not in {user_id for user_id, *_ in await bot.registry.store.admins()}
+            assert Person.telegram(424242) not in {user_id for user_id, *_ in await bot.registry.store.admins()}
         finally:
             await bot.app.updater.stop()
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
+from bot.people import Person
 from bot.places import Gazetteer
 from bot.runtime import open_registry
 from bot.seed import seed
@@ -29,8 +30,52 @@ async def test_a_version_1_database_is_migrated_and_keeps_its_rows(tmp_path: Pat
     try:
         assert await reopened.schema_version() == len(MIGRATIONS) >= 2
         assert await reopened.all_channels() == channels_before
-        await reopened.add_pending("tok", 1, "test", {"a": 1})  # a table that only migration 2 creates
-        assert (await reopened.pending("tok"))[:4] == (1, "test", {"a": 1}, "open")
+        await reopened.add_pending("tok", Person.telegram(1), "test", {"a": 1})  # a table migration 2 creates
+        assert (await reopened.pending("tok"))[:4] == (Person.telegram(1), "test", {"a": 1}, "open")
+    finally:
+        await reopened.close()
+
+
+async def test_a_version_3_database_keeps_its_people_as_telegram_users(tmp_path: Path) -> None:
+    """Migration 4 (people are (platform, id)): every admin, audit row, pending change and report written with
+    a Telegram integer id comes through as that Telegram user, and the audit log stays append-only."""
+    path = tmp_path / "v3.sqlite3"
+    store = await Store.open(path, schema=3)
+    conn = store._conn
+    await conn.execute("INSERT INTO admins VALUES (555, 'Bình', 999, '2026-01-01T00:00:00+00:00')")
+    await conn.execute("INSERT INTO audit (id, at, actor_id, actor_name, action, place_slug, entity, entity_id, "
+                       "before, after) VALUES (1, '2026-01-02T00:00:00+00:00', 999, 'Quản trị', 'add_channel', "
+                       "'can_tho', 'channel', 7, '{}', '{}')")
+    await conn.execute("INSERT INTO audit (id, at, actor_id, actor_name, action, place_slug, entity, entity_id, "
+                       "before, after, undoes) VALUES (2, '2026-01-03T00:00:00+00:00', 999, 'Quản trị', 'undo', "
+                       "'can_tho', 'channel', 7, '{}', '{}', 1)")
+    await conn.execute("INSERT INTO pending (token, actor_id, kind, payload, created_at) "
+                       "VALUES ('t1', 555, 'add_channel', '{}', '2026-01-04T00:00:00+00:00')")
+    await conn.execute("INSERT INTO reports (at, reporter_id, reporter_name, subject, text, state, resolved_by) "
+                       "VALUES ('2026-01-05T00:00:00+00:00', 42, 'An', 'can_tho', 'sai', 'resolved', 555)")
+    await store.close()
+
+    reopened = await Store.open(path)
+    try:
+        assert await reopened.schema_version() == len(MIGRATIONS) == 4
+        assert await reopened.admins() == [(Person.telegram(555), "Bình", Person.telegram(999),
+                                            "2026-01-01T00:00:00+00:00")]
+        assert await reopened.is_admin(Person.telegram(555))
+        assert not await reopened.is_admin(Person("zalo", "555"))  # the same digits on another platform
+        audit = await reopened.all_audit()
+        assert [(e.id, e.actor, e.undoes) for e in audit] == [(1, Person.telegram(999), None),
+                                                              (2, Person.telegram(999), 1)]
+        last = await reopened.last_change(Person.telegram(999))
+        assert last is not None and last[0].id == 1 and last[1] is True  # its undo still points at it
+        assert (await reopened.pending("t1"))[0] == Person.telegram(555)
+        assert (await reopened.open_reports())[0] == 0
+        async with reopened.transaction():
+            await reopened.add_report(Person("zalo", "abcXYZ"), "Lan", "can_tho", "thiếu kênh")
+        assert (await reopened.open_reports())[1][0][2] == Person("zalo", "abcXYZ")
+        for statement in ("UPDATE audit SET actor_name = 'x'", "DELETE FROM audit"):
+            with pytest.raises(sqlite3.IntegrityError):
+                await reopened._conn.execute(statement)
+        assert await reopened.foreign_key_violations() == 0
     finally:
         await reopened.close()
 
@@ -97,7 +142,8 @@ async def test_seeded_facts_are_exactly_the_notices(registry: Registry) -> None:
 async def test_audit_is_append_only(registry: Registry) -> None:
     store = registry.store
     async with store.transaction():
-        await store.add_audit(actor_id=1, actor_name="a", action="test", place_slug="can_tho", entity="channel",
+        await store.add_audit(actor=Person.telegram(1),
+                              actor_name="a", action="test", place_slug="can_tho", entity="channel",
                               entity_id=1, before=None, after={"x": 1})
     with pytest.raises(sqlite3.IntegrityError):
         async with store.transaction():

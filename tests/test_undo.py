@@ -19,11 +19,12 @@ from hypothesis import strategies as st
 
 from bot.changes import Changes, Outcome
 from bot.config import Settings
+from bot.people import Person
 from bot.runtime import open_registry
 from bot.services import Registry
 from tests.conftest import DATA_DIR
 
-A, B = 101, 202
+A, B = Person.telegram(101), Person.telegram(202)
 PLACES = ["can_tho", "vinh_long", "old_ben_tre", "ha_noi"]
 ZALO = "https://zalo.me/3460461954401350861"
 FANPAGE = "https://www.facebook.com/congthongtincantho"
@@ -33,7 +34,7 @@ def page(n: int) -> str:
     return f"https://www.facebook.com/testpage{n:02d}"
 
 
-async def confirmed(changes: Changes, actor: int, kind: str, payload: dict[str, Any]) -> str:
+async def confirmed(changes: Changes, actor: Person, kind: str, payload: dict[str, Any]) -> str:
     token = await changes.propose(actor, kind, payload)
     return (await changes.confirm(token, actor, f"admin {actor}")).outcome
 
@@ -94,8 +95,8 @@ async def test_undo_of_an_import_reverts_all_of_it(registry: Registry) -> None:
 
 async def test_grant_twice_writes_one_audit_row(registry: Registry) -> None:
     changes = Changes(registry)
-    assert await changes.grant(A, "a", 777, None) is True
-    assert await changes.grant(A, "a", 777, None) is False
+    assert await changes.grant(A, "a", Person.telegram(777), None) is True
+    assert await changes.grant(A, "a", Person.telegram(777), None) is False
     assert [e.action for e in await registry.store.all_audit()] == ["grant"]
 
 
@@ -191,7 +192,7 @@ async def run_sequence(db: Path, sequence: list[tuple]) -> None:
                     continue
                 undo_entry = (await registry.store.all_audit())[-1]
                 undone = next(e for e in await registry.store.all_audit() if e.id == undo_entry.undoes)
-                assert undone.actor_id == op[1]  # only your own change
+                assert undone.actor == op[1]  # only your own change
                 ch = {c["id"] for c in undone.after["channels"]}
                 no = {n["id"] for n in undone.after["notices"]}
                 state_before_change, _ = applied[undone.id]

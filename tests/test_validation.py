@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.i18n import describe_refusal, has
+from bot.people import Person
 from bot.services import Registry
 from bot.transfer import FORMAT, export_registry, plan_import
 from bot.validate import Invalid, ascii_int, check_date, clean_text, contains_url, iso_day
@@ -120,8 +121,9 @@ async def test_non_ascii_page_numbers_anywhere_are_not_errors(bot: Harness) -> N
 def test_admin_ids_from_the_environment_are_ascii_digits() -> None:
     from bot.config import parse_ids
 
-    assert parse_ids("11111111, 222") == frozenset({11111111, 222})
-    for bad in ("١٢٣", "１２３", "²", "12a"):
+    assert parse_ids("11111111, 222, zalo:ab-C9") == frozenset(
+        {Person.telegram(11111111), Person.telegram(222), Person("zalo", "ab-C9")})
+    for bad in ("١٢٣", "１２３", "²", "12a", "0", "zalo:", "zalo:a b", "-5"):
         with pytest.raises(ValueError):
             parse_ids(bad)
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot.people import Person
 from bot.services import Registry
 from bot.web.server import build_app
 from tests.conftest import decode_qr
@@ -269,11 +270,11 @@ async def test_poster_in_chat_is_a_document(registry: Registry) -> None:
     from handlers import COMMANDS
     from handlers.context import Context
 
-    reply = await COMMANDS["poster"](Context(registry, "vi", 1, public_url=PUBLIC), "bến tre")
+    reply = await COMMANDS["poster"](Context(registry, "vi", Person.telegram(1), public_url=PUBLIC), "bến tre")
     assert reply.document is not None and reply.document[0] == "vinh_long-poster.pdf"
     assert reply.document[1].startswith(b"%PDF")
     assert any(f"{PUBLIC}/don-vi/vinh_long/poster.pdf" in s.text for line in reply.lines for s in line)
-    reply = await COMMANDS["poster"](Context(registry, "vi", 1), "")
+    reply = await COMMANDS["poster"](Context(registry, "vi", Person.telegram(1)), "")
     assert reply.document is None
 
 
@@ -281,9 +282,9 @@ async def test_card_in_chat_links_to_its_page_when_public_url_is_set(registry: R
     from handlers import COMMANDS
     from handlers.context import Context
 
-    reply = await COMMANDS["channels"](Context(registry, "vi", 1, public_url=PUBLIC), "cần thơ")
+    reply = await COMMANDS["channels"](Context(registry, "vi", Person.telegram(1), public_url=PUBLIC), "cần thơ")
     assert reply.buttons[-1].url == f"{PUBLIC}/don-vi/can_tho/"
-    reply = await COMMANDS["channels"](Context(registry, "vi", 1), "cần thơ")
+    reply = await COMMANDS["channels"](Context(registry, "vi", Person.telegram(1)), "cần thơ")
     assert all("/don-vi/" not in b.url for b in reply.buttons)
 
 

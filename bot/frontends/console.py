@@ -15,6 +15,7 @@ from typing import TextIO
 from bot.backups import start_backups
 from bot.config import Settings
 from bot.i18n import VI, t
+from bot.people import CONSOLE_USER
 from bot.replies import Reply, images_of, to_plain
 from bot.runtime import open_registry
 from bot.services import Registry
@@ -23,7 +24,6 @@ from handlers import COMMANDS, Context, admin, ingest, route_text, split_command
 from handlers.public import units_menu
 
 log = logging.getLogger(__name__)
-CONSOLE_USER_ID = 0  # the local user: a super-admin in the console
 
 
 class Console:
@@ -31,7 +31,7 @@ class Console:
         self.registry = registry
         self.media_dir = media_dir
         self.out = out
-        self.ctx = Context(registry, lang, CONSOLE_USER_ID, "console", super_admins=frozenset({CONSOLE_USER_ID}))
+        self.ctx = Context(registry, lang, CONSOLE_USER, "console", super_admins=frozenset({CONSOLE_USER}))
         self._awaiting_confirmation: str | None = None
 
     async def handle_line(self, line: str) -> None:

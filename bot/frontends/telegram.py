@@ -59,6 +59,7 @@ from bot.frontends.aiohttp_request import AiohttpRequest
 from bot.frontends.delivery import Backoff, DeliveryRequest, OutageLog, short_reason, undeliverable
 from bot.i18n import EN, VI, has, lang_of, t
 from bot.memo import ViewMemo
+from bot.people import Person
 from bot.places import Place, Resolution, Status
 from bot.replies import Image, Line, Reply, chunk_lines, entity_count, images_of, to_html, to_plain, visible_length
 from bot.runtime import open_registry
@@ -196,9 +197,10 @@ async def _post_init(app: Application) -> None:
         covered = sum(1 for n in (await registry.coverage()).values() if n)
         await bot.set_my_description(t("welcome", lang, covered=covered), language_code=code)
         await bot.set_my_short_description(_short_description(lang), language_code=code)
-    admin_ids = set(settings.admin_ids) | {user_id for user_id, *_ in await app.bot_data["registry"].store.admins()}
-    for user_id in sorted(admin_ids):
-        await set_admin_menu(bot, user_id, admin=True)
+    admins = set(settings.admin_ids) | {person for person, *_ in await app.bot_data["registry"].store.admins()}
+    for person in sorted(admins):
+        if person.telegram_id is not None:
+            await set_admin_menu(bot, person.telegram_id, admin=True)
 
 
 async def _post_init_then_freeze(app: Application) -> None:
@@ -259,7 +261,7 @@ def _context(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Context:
     replied = message.reply_to_message if message else None
     reply_to_user = None
     if replied is not None and replied.from_user is not None and not replied.from_user.is_bot:
-        reply_to_user = (replied.from_user.id, replied.from_user.full_name)
+        reply_to_user = (Person.telegram(replied.from_user.id), replied.from_user.full_name)
     # A guided conversation belongs to one user in one chat. Never context.user_data: merely reading it makes
     # PTB keep a dict per user forever; Sessions stores one only while a conversation is open.
     sessions: Sessions = context.application.bot_data["sessions"]
@@ -272,7 +274,7 @@ def _context(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Context:
     return Context(
         registry=context.application.bot_data["registry"],
         lang=lang_of(user.language_code if user else None),
-        user_id=user.id if user else 0,
+        user=Person.telegram(user.id if user else 0),
         user_name=user.full_name if user else None,
         bot_username=context.bot.username or "",
         private=chat is None or chat.type == "private",
@@ -325,14 +327,16 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     ctx = _context(update, context)
     reply = await COMMANDS[name](ctx, _command_args(message))
     await send_reply(context, message.chat_id, reply, ctx, where(message, reply, ctx.private))
-    if reply.role_changed is not None:
+    if reply.role_changed is not None and reply.role_changed.telegram_id is not None:
         is_admin = await admin_handlers.changes(ctx).is_admin(reply.role_changed, ctx.super_admins)
-        await set_admin_menu(context.bot, reply.role_changed, admin=is_admin)
-    for user_id, note in reply.notify:  # e.g. the newly granted admin is told
+        await set_admin_menu(context.bot, reply.role_changed.telegram_id, admin=is_admin)
+    for person, note in reply.notify:  # e.g. the newly granted admin is told
+        if person.telegram_id is None:
+            continue
         try:
-            await send_reply(context, user_id, note, ctx)
+            await send_reply(context, person.telegram_id, note, ctx)
         except TelegramError as exc:  # they may never have started the bot: the grant stands
-            log.warning("could not notify user %s: %s", user_id, exc)
+            log.warning("could not notify user %s: %s", person, exc)
 
 
 async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -345,7 +349,7 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if (document.file_size or 0) > MAX_IMPORT_BYTES:
         await send_reply(context, message.chat_id, Reply().add(ctx.t("import_too_big")), ctx)
         return
-    if not await admin_handlers.changes(ctx).is_admin(ctx.user_id, ctx.super_admins):
+    if not await admin_handlers.changes(ctx).is_admin(ctx.user, ctx.super_admins):
         await send_reply(context, message.chat_id, Reply().add(ctx.t("not_admin")), ctx)
         return
     content = bytes(await (await document.get_file()).download_as_bytearray())

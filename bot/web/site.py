@@ -30,6 +30,7 @@ from bot.extract import FoundLink
 from bot.i18n import EN, VI, t
 from bot.links import PLATFORM_LABELS
 from bot.models import Channel, Notice
+from bot.people import WEB_VISITOR
 from bot.places import Place, Resolution, Status
 from bot.replies import Line
 from bot.services import Registry, UnitView, format_date, notice_date, notice_number
@@ -304,7 +305,7 @@ class Site:
             from handlers.context import Context
             from handlers.public import verify_links
 
-            reply = await verify_links(Context(self.registry, lang, 0), [FoundLink(url)])
+            reply = await verify_links(Context(self.registry, lang, WEB_VISITOR), [FoundLink(url)])
             lines = reply.lines
         body = self._render("verify.html", lang, url=url, lines=lines, path="/verify")
         return self._html(body)
