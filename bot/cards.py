@@ -30,6 +30,7 @@ import qrcode.util
 from PIL import Image, ImageDraw, ImageFont
 from qrcode.constants import ERROR_CORRECT_M
 
+from bot.i18n import bilingual
 from bot.text import nfc
 
 WIDTH = 1280
@@ -212,7 +213,7 @@ def _entry_height(entry: CardEntry, cell: int) -> int:
 
 
 def _part_line(first: int, last: int, total: int, part: int, parts: int) -> str:
-    return f"Ảnh / Image {part}/{parts} · kênh / channels {first}–{last} / {total}"
+    return f"{bilingual('card_image')} {part}/{parts} · {bilingual('card_channels')} {first}–{last} / {total}"
 
 
 def paginate(spec: CardSpec) -> tuple[CardSpec, ...]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from bot.cards import ALBUM_SIZE, CardCache, CardEntry, CardSpec, paginate
+from bot.i18n import VI, bilingual, t
 from bot.links import MAX_URL_LENGTH, PLATFORM_LABELS, Link, LinkError
 from bot.models import Channel, Notice
 from bot.places import Gazetteer, Place, Resolution
@@ -45,16 +46,14 @@ def notice_date(notice: Notice) -> str:
 
 def notice_reference(notice: Notice, lang: str = "vi") -> str:
     """One line that names a notice: issuer, number as known, date as known."""
-    number = "No." if lang == "en" else "số"
-    return f"{notice.issuer}, {number} {notice_number(notice)}, {notice_date(notice)}"
+    return f"{notice.issuer}, {t('card_number', lang)} {notice_number(notice)}, {notice_date(notice)}"
 
 
 def card_source(view: ChannelView) -> str:
     """The channel's own source, as the card image prints it (bilingual: one card for every reader)."""
     if view.notice is not None:
-        return f"Nguồn / Source: {notice_reference(view.notice)}"
-    added = format_date(view.channel.verified_on)
-    return f"Quản trị viên ghi nhận {added}, chưa có văn bản / Recorded by an admin {added}, no notice yet"
+        return f"{bilingual('card_source')}: {notice_reference(view.notice)}"
+    return bilingual("card_added_by_admin", date=format_date(view.channel.verified_on))
 
 
 @dataclass(frozen=True)
@@ -221,13 +220,15 @@ class Registry:
     def _card_spec(self, unit: Place, merged: tuple[Place, ...], views: tuple[ChannelView, ...],
                    notices: tuple[Notice, ...], more: int, as_of: str | None) -> CardSpec:
         # The card travels alone (forwarded, printed): it names the unit, its sources and its date itself.
-        subtitle = "Kênh thông tin chính thức · Official channels"
+        # Only the bilingual parts say it twice; the names of former provinces are in Vietnamese alone.
+        subtitle = bilingual("card_subtitle", sep=" · ")
         if merged:
-            subtitle += " — gồm " + ", ".join(p.name for p in merged) + " (cũ)"
+            subtitle += " — " + t("card_includes", VI, names=", ".join(p.name for p in merged))
         entries = tuple(
             CardEntry(
                 v.platform_label,
-                v.channel.name if not self.is_former_channel(unit, v) else f"{v.channel.name} ({v.place.name} cũ)",
+                v.channel.name if not self.is_former_channel(unit, v)
+                else t("card_former_channel", VI, name=v.channel.name, old=v.place.name),
                 v.channel.url,
                 card_source(v),
             )
@@ -235,8 +236,8 @@ class Registry:
         )
         footer: tuple[str, ...] = ()
         if any(self.is_former_channel(unit, v) for v in views):
-            footer += ("(cũ) = kênh của tỉnh cũ, trước 01/07/2025 / a former province's channel, before the merger",)
-        footer += (f"Cập nhật / As of: {format_date(as_of)}",) if as_of else ("Chưa có kênh nào được đăng ký.",)
+            footer += (bilingual("card_former_note"),)
+        footer += (f"{bilingual('card_as_of')}: {format_date(as_of)}",) if as_of else (t("card_no_channels", VI),)
         return CardSpec(unit.full_name, subtitle, entries, footer)
 
     async def notices_of(self, place: Place, page: int = 1) -> NoticePage:

@@ -16,8 +16,9 @@ import fontpkg_be_vietnam_pro
 from fpdf import FPDF
 
 from bot.cards import qr_image
+from bot.i18n import VI, t
 from bot.places import Place
-from bot.services import format_date, notice_date, notice_number
+from bot.services import format_date, notice_reference
 
 if TYPE_CHECKING:
     from bot.web.site import UnitPage
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
 logging.getLogger("fontTools").setLevel(logging.WARNING)  # its subsetter logs every glyph at INFO
 FONTS = fontpkg_be_vietnam_pro.ROOT / "files"
 PER_PAGE = 4
-CTA = "Theo dõi, thích, chia sẻ"
 
 
 def _pdf() -> FPDF:
@@ -39,8 +39,9 @@ def _pdf() -> FPDF:
 
 
 def render_poster(unit: Place, page: UnitPage, public_url: str = "") -> bytes:
+    """The poster, in Vietnamese: it is printed for the province's own offices."""
     pdf = _pdf()
-    pdf.set_title(f"Kênh thông tin chính thức — {unit.full_name}")
+    pdf.set_title(t("unit_title", VI, name=unit.full_name))
     pdf.set_author("Kênh Chính Thức")
     rows = page.rows or []
     chunks = [rows[i : i + PER_PAGE] for i in range(0, len(rows), PER_PAGE)] or [[]]
@@ -48,20 +49,20 @@ def render_poster(unit: Place, page: UnitPage, public_url: str = "") -> bytes:
         pdf.add_page()
         pdf.set_font("BeVietnamPro", "B", 15)
         pdf.set_text_color(138, 28, 28)
-        pdf.cell(0, 8, "KÊNH THÔNG TIN CHÍNH THỨC", align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 8, t("poster_heading", VI), align="C", new_x="LMARGIN", new_y="NEXT")
         pdf.set_text_color(0, 0, 0)
         pdf.set_font("BeVietnamPro", "B", 26)
         pdf.multi_cell(0, 12, unit.full_name.upper(), align="C", new_x="LMARGIN", new_y="NEXT")
         if page.view.merged:
             pdf.set_font("BeVietnamPro", "", 11)
             names = ", ".join(p.name for p in page.view.merged)
-            pdf.multi_cell(0, 6, f"Gồm địa bàn các tỉnh cũ: {names}", align="C", new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(0, 6, t("includes", VI, names=names), align="C", new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("BeVietnamPro", "B", 18)
-        pdf.cell(0, 12, CTA, align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 12, t("web_cta", VI), align="C", new_x="LMARGIN", new_y="NEXT")
         top = pdf.get_y() + 2
         if not chunk:
             pdf.set_font("BeVietnamPro", "", 14)
-            pdf.multi_cell(0, 8, f"Chưa có kênh nào của {unit.name} được đăng ký.", align="C")
+            pdf.multi_cell(0, 8, t("poster_no_channels", VI, name=unit.name), align="C")
         single = len(chunk) == 1
         size = 110.0 if single else 80.0
         for i, row in enumerate(chunk):
@@ -80,12 +81,12 @@ def render_poster(unit: Place, page: UnitPage, public_url: str = "") -> bytes:
         pdf.set_xy(15, 250)
         pdf.set_font("BeVietnamPro", "", 9)
         for n in page.view.notices:
-            pdf.multi_cell(180, 4.5, f"Nguồn: {n.issuer}, số {notice_number(n)}, {notice_date(n)} — {n.subject}",
+            pdf.multi_cell(180, 4.5, t("source", VI, notice=f"{notice_reference(n, VI)} — {n.subject}"),
                            new_x="LMARGIN", new_y="NEXT")
         if page.view.as_of:
-            pdf.cell(90, 5, f"Cập nhật: {format_date(page.view.as_of)}")
+            pdf.cell(90, 5, t("as_of", VI, date=format_date(page.view.as_of)))
         if len(chunks) > 1:
-            pdf.cell(90, 5, f"Trang {number}/{len(chunks)}", align="R")
+            pdf.cell(90, 5, t("page", VI, page=number, pages=len(chunks)), align="R")
         pdf.ln(5)
         if public_url:
             pdf.cell(180, 5, f"{public_url}/don-vi/{unit.slug}/")
