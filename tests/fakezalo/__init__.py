@@ -1,0 +1,1 @@
+"""A fake Zalo Bot Platform API for tests (see server.py)."""
