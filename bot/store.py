@@ -207,6 +207,32 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
     CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
     """,
+    # 5: per-user state that survives a restart (a guided conversation, the last numbered menu, a typed
+    # confirmation; the language chosen with /lang), and the updates a platform may deliver twice (Zalo)
+    """
+    CREATE TABLE conversations (
+        platform TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        state TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (platform, user_id, chat_id)
+    );
+    CREATE TABLE user_prefs (
+        platform TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        lang TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (platform, user_id)
+    );
+    CREATE TABLE seen_updates (
+        platform TEXT NOT NULL,
+        update_id TEXT NOT NULL,
+        seen_at REAL NOT NULL,
+        PRIMARY KEY (platform, update_id)
+    );
+    CREATE INDEX seen_updates_age ON seen_updates (seen_at);
+    """,
 )
 
 
@@ -589,6 +615,47 @@ class Store:
             (state, token, actor.platform, actor.id),
         )
         return changed == 1
+
+    # --- per-user state -------------------------------------------------------------------------------
+    async def conversation(self, person: Person, chat_id: str) -> dict[str, Any] | None:
+        row = await self._one("SELECT state FROM conversations WHERE platform = ? AND user_id = ? AND chat_id = ?",
+                              (person.platform, person.id, chat_id))
+        return json.loads(row[0]) if row else None
+
+    async def save_conversation(self, person: Person, chat_id: str, state: dict[str, Any] | None) -> None:
+        """Store a conversation's state (None or empty: it ended, and nothing is kept)."""
+        async with self.transaction():
+            if state:
+                await self._exec(
+                    "INSERT INTO conversations (platform, user_id, chat_id, state, updated_at) VALUES (?,?,?,?,?) "
+                    "ON CONFLICT (platform, user_id, chat_id) DO UPDATE SET state = excluded.state, "
+                    "updated_at = excluded.updated_at",
+                    (person.platform, person.id, chat_id, json.dumps(state, ensure_ascii=False), now_iso()))
+            else:
+                await self._exec("DELETE FROM conversations WHERE platform = ? AND user_id = ? AND chat_id = ?",
+                                 (person.platform, person.id, chat_id))
+
+    async def language(self, person: Person) -> str | None:
+        row = await self._one("SELECT lang FROM user_prefs WHERE platform = ? AND user_id = ?",
+                              (person.platform, person.id))
+        return str(row[0]) if row else None
+
+    async def set_language(self, person: Person, lang: str) -> None:
+        async with self.transaction():
+            await self._exec(
+                "INSERT INTO user_prefs (platform, user_id, lang, updated_at) VALUES (?,?,?,?) "
+                "ON CONFLICT (platform, user_id) DO UPDATE SET lang = excluded.lang, updated_at = excluded.updated_at",
+                (person.platform, person.id, lang, now_iso()))
+
+    async def first_delivery(self, platform: str, update_id: str, now: float, keep: float) -> bool:
+        """True the first time an update id is seen (within `keep` seconds); older ids are forgotten."""
+        async with self.transaction():
+            await self._exec("DELETE FROM seen_updates WHERE seen_at < ?", (now - keep,))
+            async with self._conn.execute(
+                "INSERT INTO seen_updates (platform, update_id, seen_at) VALUES (?,?,?) "
+                "ON CONFLICT (platform, update_id) DO NOTHING", (platform, update_id, now)) as cur:
+                return cur.rowcount == 1
+
 
 
 # --- whole files: checking a copy, restoring one ---------------------------------------------------------

@@ -57,7 +57,7 @@ async def test_a_version_3_database_keeps_its_people_as_telegram_users(tmp_path:
 
     reopened = await Store.open(path)
     try:
-        assert await reopened.schema_version() == len(MIGRATIONS) == 4
+        assert await reopened.schema_version() == len(MIGRATIONS) >= 4
         assert await reopened.admins() == [(Person.telegram(555), "Bình", Person.telegram(999),
                                             "2026-01-01T00:00:00+00:00")]
         assert await reopened.is_admin(Person.telegram(555))
