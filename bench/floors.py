@@ -28,7 +28,8 @@ async def _payload() -> tuple[bytes, str, dict[str, Any]]:
     """The project's reply to `/channels cần thơ`: card PNG, caption (HTML) and keyboard, built by its own code."""
     from bot.config import Settings
     from bot.frontends.telegram import keyboard
-    from bot.replies import images_of, to_html
+    from bot.frontends.telegram_text import to_html
+    from bot.replies import images_of
     from bot.runtime import open_registry
     from handlers import COMMANDS, Context
 

@@ -52,9 +52,9 @@ def main(argv: list[str] | None = None) -> int:
 
     command = args.command or "run"
     if command == "run" and settings.token:
-        from bot.frontends.telegram import run_telegram
+        from bot.app import serve
 
-        return run_telegram(settings)
+        return asyncio.run(serve(settings))
     if command == "web":
         from bot.web.cli import export_to, serve
 

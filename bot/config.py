@@ -25,14 +25,13 @@ class Settings:
     concurrency: int = 32
     webhook_url: str = ""
     webhook_secret: str = field(default="", repr=False)
-    webhook_listen: str = "0.0.0.0"
-    webhook_port: int = 8443
     log_level: str = "INFO"
     backup_dir: Path | None = None  # None: no scheduled backups
     backup_interval: float = 86400.0  # seconds
     backup_keep: int = 14
-    http_listen: str = "0.0.0.0"  # the public directory (bot/web); the Telegram webhook keeps webhook_port
-    http_port: int = 8080  # 0: any free port
+    # The one web server: card images, the public directory, /healthz and the webhooks (Telegram, Zalo).
+    http_listen: str = "0.0.0.0"
+    http_port: int = 8443  # 0: any free port
     export_dir: Path | None = None  # BOT_EXPORT_DIR: the directory re-exported as static files after each change
     public_url: str = ""  # e.g. https://kenh.example.gov.vn: cards link to their page, snippets use it
 
@@ -52,8 +51,6 @@ class Settings:
             concurrency=max(1, int(e.get("BOT_CONCURRENCY") or defaults.concurrency)),
             webhook_url=e.get("BOT_WEBHOOK_URL", "").strip(),
             webhook_secret=e.get("BOT_WEBHOOK_SECRET", "").strip(),
-            webhook_listen=e.get("BOT_WEBHOOK_LISTEN") or defaults.webhook_listen,
-            webhook_port=int(e.get("BOT_WEBHOOK_PORT") or defaults.webhook_port),
             log_level=(e.get("BOT_LOG_LEVEL") or defaults.log_level).upper(),
             backup_dir=Path(e["BOT_BACKUP_DIR"]) if e.get("BOT_BACKUP_DIR", "").strip() else None,
             backup_interval=parse_duration(e.get("BOT_BACKUP_INTERVAL") or str(defaults.backup_interval)),

@@ -1,17 +1,22 @@
 """The Reply model: what a command answers, independent of any front-end.
 
-Handlers build Replies; each front-end renders them (HTML for Telegram, plain text for the console). Text is
-kept as lines of styled spans so that escaping and markup are the renderer's job, never the handler's.
+Handlers build Replies; each front-end renders them (HTML and buttons for Telegram, bot.frontends.plain's numbered
+lines for the console and Zalo). Text is kept as lines of styled spans so that escaping and markup are the
+renderer's job, never the handler's. A Reply carries:
+- lines of text, every URL in full;
+- actions: choices (a command and its argument: ids and slugs, never names) and one pager;
+- a typed confirmation (Confirm / Cancel, offered as buttons or as words to type);
+- attachments: the card (one image or an album) and files;
+- effects applied after sending (someone's role changed; someone else to tell).
 """
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from bot.i18n import t
 from bot.people import Person
 
 Style = Literal["plain", "bold", "italic", "code"]
@@ -65,13 +70,47 @@ def images_of(picture: Image | Album | None) -> tuple[Image, ...]:
     return picture.images if isinstance(picture, Album) else (picture,)
 
 
+# The tightest limit an action must be packed into: Telegram's 64 bytes of callback data ("command|arg").
+ACTION_BYTES = 64
+
+
+class ActionTooLong(ValueError):
+    """An action that no front-end could pack: refused where it is made, never dropped silently later."""
+
+
 @dataclass(frozen=True)
 class Choice:
-    """A follow-up the user can pick: a front-end shows a button, or the command to type."""
+    """A follow-up the user can pick: a button, or a numbered line to answer with its number."""
 
     label: str
     command: str  # e.g. "channels"
-    arg: str  # an id or slug, never a name: it must fit in 64 bytes of callback data
+    arg: str  # an id or slug, never a name
+
+    def __post_init__(self) -> None:
+        if len(f"{self.command}|{self.arg}".encode()) > ACTION_BYTES:
+            raise ActionTooLong(f"/{self.command} {self.arg!r} does not fit {ACTION_BYTES} bytes")
+
+
+@dataclass(frozen=True)
+class Pager:
+    """Page `page` of `pages` of what `/<command> <arg> <page>` lists: front-ends offer the pages around it."""
+
+    command: str
+    arg: str  # what the command lists (a unit's slug; empty for the list of units)
+    page: int
+    pages: int
+
+    def turn(self, page: int, label: str) -> Choice:
+        return Choice(label, self.command, f"{self.arg} {page}".strip())
+
+    def actions(self, lang: str) -> list[Choice]:
+        """The previous and the next page, where there are some."""
+        turns = []
+        if self.page > 1:
+            turns.append(self.turn(self.page - 1, t("prev", lang)))
+        if self.page < self.pages:
+            turns.append(self.turn(self.page + 1, t("next", lang)))
+        return turns
 
 
 @dataclass(frozen=True)
@@ -93,15 +132,16 @@ class Reply:
     image: Image | Album | None = None  # one photo, or an album (see images_of)
     choices: list[Choice] = field(default_factory=list)
     buttons: list[UrlButton] = field(default_factory=list)
-    share_query: str | None = None  # what the "share to a group" button puts into inline mode
+    share_query: str | None = None  # what to offer to share on (Telegram: into a chat, through inline mode)
     confirm: Confirmation | None = None
-    page: tuple[str, int, int] | None = None  # (command, page, pages) for paged menus
+    pager: Pager | None = None
     document: tuple[str, bytes] | None = None  # (file name, content) to send as a file
     extra_documents: list[tuple[str, bytes]] = field(default_factory=list)
     settled: bool = False  # answers a Confirm / Cancel for good: its buttons can go
     role_changed: Person | None = None  # whose admin role changed: front-ends refresh that user's menu
     alert: bool = False  # a refusal: to a button press in a group, shown to the presser alone
     answer_replied: bool = False  # answers the message the request replied to (a /verify as a reply)
+    language: str | None = None  # the caller chose this language (/lang): kept for them from now on
     notify: list[tuple[Person, Reply]] = field(default_factory=list)  # (whom, message) to send that person too
     # A front-end's rendering of this reply (HTML, keyboard), made at its first send and reused when the same
     # Reply is sent again (a cached card): a Reply is not changed once sent.
@@ -138,54 +178,6 @@ def to_plain(lines: list[Line]) -> str:
     return "\n".join("".join(s.text for s in line) for line in lines).strip("\n")
 
 
-_TAGS = {"bold": ("<b>", "</b>"), "italic": ("<i>", "</i>"), "code": ("<code>", "</code>"), "plain": ("", "")}
-
-
-def to_html(lines: list[Line]) -> str:
-    """Telegram HTML: every stored or user-supplied string is escaped here, once."""
-    out = []
-    for line in lines:
-        out.append("".join(f"{_TAGS[s.style][0]}{html.escape(s.text, quote=False)}{_TAGS[s.style][1]}" for s in line))
-    return "\n".join(out).strip("\n")
-
-
-def visible_length(lines: list[Line]) -> int:
-    """Length as Telegram counts it after entity parsing: UTF-16 code units of the plain text."""
-    return len(to_plain(lines).encode("utf-16-le")) // 2
-
-
-_URL_START = re.compile(r"https?://")
-
-
-def entity_count(lines: list[Line]) -> int:
-    """Formatting entities plus the URLs a client will link: Telegram allows 100 per message."""
-    return sum(s.style != "plain" for line in lines for s in line) + len(_URL_START.findall(to_plain(lines)))
-
-
-def chunk_lines(lines: list[Line], max_length: int, max_entities: int = 100) -> list[list[Line]]:
-    """Split a long reply between lines so that every part fits a message; a too-long line is cut hard."""
-    chunks: list[list[Line]] = [[]]
-    # The last chunk's length before stripping (its lines' UTF-16 lengths plus one per line break: never less
-    # than visible_length) and its entities (additive: a URL never spans a line break), kept as lines are added.
-    length = entities = 0
-    for line in lines:
-        line_length = visible_length([line])
-        if line_length > max_length:
-            text = to_plain([line])
-            for start in range(0, len(text), max_length // 2):
-                chunks.append([(Span(text[start : start + max_length // 2]),)])
-            chunks.append([])
-            length = entities = 0
-            continue
-        line_entities = entity_count([line])
-        raw = len("".join(s.text for s in line).encode("utf-16-le")) // 2
-        last = chunks[-1]
-        bound = length + 1 + raw if last else raw
-        too_long = bound > max_length and visible_length([*last, line]) > max_length
-        if last and (too_long or entities + line_entities > max_entities):
-            chunks.append([line])
-            length, entities = raw, line_entities
-        else:
-            last.append(line)
-            length, entities = bound, entities + line_entities
-    return [c for c in chunks if to_plain(c).strip()]
+def actions(reply: Reply, lang: str) -> list[Choice]:
+    """Everything a user can pick in a reply, in order: its choices, then the pages around it."""
+    return [*reply.choices, *(reply.pager.actions(lang) if reply.pager else [])]

@@ -622,6 +622,13 @@ class Store:
                               (person.platform, person.id, chat_id))
         return json.loads(row[0]) if row else None
 
+    async def conversation_keys(self) -> list[tuple[Person, str]]:
+        rows = await self._all("SELECT platform, user_id, chat_id FROM conversations")
+        return [(Person(r[0], r[1]), r[2]) for r in rows]
+
+    async def all_languages(self) -> list[tuple[Person, str]]:
+        return [(Person(r[0], r[1]), r[2]) for r in await self._all("SELECT platform, user_id, lang FROM user_prefs")]
+
     async def save_conversation(self, person: Person, chat_id: str, state: dict[str, Any] | None) -> None:
         """Store a conversation's state (None or empty: it ended, and nothing is kept)."""
         async with self.transaction():

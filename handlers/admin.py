@@ -19,11 +19,12 @@ from bot.links import Link, LinkError, parse_link
 from bot.models import Channel
 from bot.people import Person, parse_person
 from bot.places import Place, Status
-from bot.replies import Choice, Confirmation, Reply, UrlButton, bold, italic
+from bot.replies import Confirmation, Pager, Reply, bold, italic
 from bot.services import format_date
 from bot.text import fold, nfc
 from bot.transfer import channels_csv, export_registry, plan_import
 from bot.validate import Invalid, ascii_int, check_date, clean_text, optional_text
+from handlers.commands import command, refusal
 from handlers.context import Context
 from handlers.public import channels_reply
 
@@ -46,43 +47,11 @@ def changes(ctx: Context) -> Changes:
 
 
 def admin_only(func: AdminHandler[Arg]) -> AdminHandler[Arg]:
-    """Refuse unless the caller is an admin, checked now (a menu entry is a convenience, not a permission)."""
+    """For what runs other than as a command (an uploaded file): refuse unless the caller is an admin, now."""
 
     async def wrapper(ctx: Context, args: Arg) -> Reply:
         if not await changes(ctx).is_admin(ctx.user, ctx.super_admins):
             return refusal(ctx, "not_admin")
-        return await func(ctx, args)
-
-    wrapper.__doc__ = func.__doc__
-    return wrapper
-
-
-def refusal(ctx: Context, key: str) -> Reply:
-    """A refusal: nothing happened. To a button pressed in a group it is an alert, not a message to everyone."""
-    reply = Reply().add(bold(ctx.t(key)))
-    reply.alert = True
-    return reply
-
-
-def private_only(func: AdminHandler[Arg]) -> AdminHandler[Arg]:
-    """Commands whose answers are files or a conversation: in a group, point to a private chat, post nothing."""
-
-    async def wrapper(ctx: Context, args: Arg) -> Reply:
-        if not ctx.private:
-            reply = refusal(ctx, "private_only")
-            if ctx.bot_username:
-                reply.buttons = [UrlButton(ctx.t("open_private"), f"https://t.me/{ctx.bot_username}")]
-            return reply
-        return await func(ctx, args)
-
-    wrapper.__doc__ = func.__doc__
-    return wrapper
-
-
-def super_admin_only(func: AdminHandler[str]) -> AdminHandler[str]:
-    async def wrapper(ctx: Context, args: str) -> Reply:
-        if ctx.user not in ctx.super_admins:
-            return Reply().add(bold(ctx.t("not_super_admin")))
         return await func(ctx, args)
 
     wrapper.__doc__ = func.__doc__
@@ -98,7 +67,7 @@ def clean_name(ctx: Context, text: str) -> str | Reply:
 
 
 # --- roles -------------------------------------------------------------------------------------------------
-@admin_only
+@command("admins", menu=190, admin=True)
 async def admins(ctx: Context, args: str) -> Reply:
     reply = Reply().add(bold(ctx.t("admins_title")))
     for person in sorted(ctx.super_admins):
@@ -118,7 +87,7 @@ def _target(args: str, ctx: Context) -> tuple[Person, str | None] | None:
     return (person, None) if person is not None else None
 
 
-@super_admin_only
+@command("grant", menu=200, super_admin=True)
 async def grant(ctx: Context, args: str) -> Reply:
     target = _target(args, ctx)
     if target is None:
@@ -134,7 +103,7 @@ async def grant(ctx: Context, args: str) -> Reply:
     return reply
 
 
-@super_admin_only
+@command("revoke", menu=210, super_admin=True)
 async def revoke(ctx: Context, args: str) -> Reply:
     target = _target(args, ctx)
     if target is None:
@@ -182,7 +151,7 @@ async def _preview(ctx: Context, place: Place, channels: list[Channel], title: s
     return reply
 
 
-@admin_only
+@command("addchannel", menu=100, admin=True)
 async def addchannel(ctx: Context, args: str) -> Reply:
     """/addchannel <unit> <url> [display name]"""
     words = args.split()
@@ -220,7 +189,7 @@ async def _registered(ctx: Context, text: str) -> Channel | Reply:
     return channel if channel is not None else Reply().add(ctx.t("not_registered", url=link.url))
 
 
-@admin_only
+@command("editchannel", menu=110, admin=True)
 async def editchannel(ctx: Context, args: str) -> Reply:
     """/editchannel <url> name <new name> | url <new url> | unit <unit>"""
     parts = args.split(maxsplit=2)
@@ -259,7 +228,7 @@ async def editchannel(ctx: Context, args: str) -> Reply:
     return await _preview(ctx, place, shown, ctx.t("what_edit", url=channel.url), "edit_channel", payload)
 
 
-@admin_only
+@command("retirechannel", menu=120, admin=True)
 async def retirechannel(ctx: Context, args: str) -> Reply:
     """/retirechannel <url> [superseded-by url]"""
     parts = args.split()
@@ -295,15 +264,13 @@ async def retirechannel(ctx: Context, args: str) -> Reply:
 
 
 # --- confirm / cancel ---------------------------------------------------------------------------------------
+@command("yes", admin=True)  # what a Confirm button sends, or "có" typed against a preview
 async def confirm(ctx: Context, token: str) -> Reply:
-    if not await changes(ctx).is_admin(ctx.user, ctx.super_admins):
-        return refusal(ctx, "not_admin")
     return await _after(ctx, await changes(ctx).confirm(token.strip(), ctx.user, ctx.user_name))
 
 
+@command("no", admin=True)  # a Cancel button, or "không" typed against a preview
 async def cancel_change(ctx: Context, token: str) -> Reply:
-    if not await changes(ctx).is_admin(ctx.user, ctx.super_admins):
-        return refusal(ctx, "not_admin")
     return await _after(ctx, await changes(ctx).cancel(token.strip(), ctx.user))
 
 
@@ -325,8 +292,7 @@ async def _after(ctx: Context, result: Result) -> Reply:
 NOTICE_STEPS = ("unit", "issuer", "number", "date", "subject", "summary", "signer", "link", "channels")
 
 
-@private_only
-@admin_only
+@command("addnotice", menu=130, admin=True, private=True)
 async def addnotice(ctx: Context, args: str) -> Reply:
     """Start the guided /addnotice; each answer comes as a plain message; /cancel stops it."""
     ctx.session["addnotice"] = {"step": 0, "data": {}}
@@ -334,6 +300,7 @@ async def addnotice(ctx: Context, args: str) -> Reply:
     return reply.add(ctx.t("ask_" + NOTICE_STEPS[0]))
 
 
+@command("cancel")
 async def cancel(ctx: Context, args: str) -> Reply:
     """/cancel: leave the guided conversation (if any); a pending change is cancelled with its button."""
     guided, pasted = ctx.session.pop("addnotice", None), ctx.session.pop("ingest", None)
@@ -502,7 +469,7 @@ async def _notice_preview(ctx: Context, data: dict) -> Reply:
 
 
 # --- history, undo -----------------------------------------------------------------------------------------
-@admin_only
+@command("history", menu=150, admin=True)
 async def history(ctx: Context, args: str) -> Reply:
     """/history <unit> [page]"""
     words = args.split()
@@ -532,12 +499,7 @@ async def history(ctx: Context, args: str) -> Reply:
         reply.add(bold(f"#{e.id} {vietnam_time(e.at)} — {action}{undoes}"), f" — {who}")
         for line in _diff(ctx, e.before or {}, e.after or {}):
             reply.add(line)
-    nav = []
-    if page > 1:
-        nav.append(Choice(ctx.t("prev"), "history", f"{unit.slug} {page - 1}"))
-    if page < pages:
-        nav.append(Choice(ctx.t("next"), "history", f"{unit.slug} {page + 1}"))
-    reply.choices = nav
+    reply.pager = Pager("history", unit.slug, page, pages)
     return reply
 
 
@@ -604,7 +566,7 @@ def vietnam_time(iso_utc: str) -> str:
     return moment.astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M")
 
 
-@admin_only
+@command("undo", menu=160, admin=True)
 async def undo(ctx: Context, args: str) -> Reply:
     """/undo: a preview of exactly what undoing your last change restores, with Confirm / Cancel.
 
@@ -651,8 +613,7 @@ def _action(ctx: Context, action: str) -> str:
 
 
 # --- export / import ---------------------------------------------------------------------------------------
-@private_only
-@admin_only
+@command("export", menu=170, admin=True, private=True)
 async def export(ctx: Context, args: str) -> Reply:
     data = await export_registry(ctx.registry.store)
     reply = Reply().add(ctx.t("exported", channels=len(data["channels"]), notices=len(data["notices"])))
@@ -680,8 +641,7 @@ async def import_file(ctx: Context, content: bytes) -> Reply:
     return reply
 
 
-@private_only
-@admin_only
+@command("import", menu=180, admin=True, private=True)
 async def import_command(ctx: Context, args: str) -> Reply:
     """/import: in chat, send the JSON file as a document with /import as its caption."""
     return Reply().add(ctx.t("import_usage"))

@@ -17,6 +17,7 @@ class Context:
     lang: str
     user: Person
     user_name: str | None = None
+    chat: str = ""  # the chat's id on its platform (a conversation belongs to a user in a chat)
     bot_username: str = ""
     private: bool = True
     super_admins: frozenset[Person] = frozenset()
@@ -31,6 +32,8 @@ class Context:
     replied_links: tuple[FoundLink, ...] = ()
     # BOT_PUBLIC_URL: a unit's card links to its page on the public directory (bot/web) when set.
     public_url: str = ""
+    # The front-end has no buttons (console, Zalo): actions are numbered lines, a preview waits for typed words.
+    typed: bool = False
 
     def t(self, key: str, **kwargs: object) -> str:
         return t(key, self.lang, **kwargs)

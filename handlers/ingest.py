@@ -14,7 +14,8 @@ from bot.links import PLATFORM_LABELS
 from bot.places import Status
 from bot.replies import Reply, bold, italic
 from bot.validate import Invalid, check_date, clean_text, optional_text
-from handlers.admin import _preview, admin_only, changes, private_only
+from handlers.admin import _preview, changes
+from handlers.commands import command
 from handlers.context import Context
 from handlers.public import channels_reply
 
@@ -24,8 +25,7 @@ SETTABLE = ("unit", "number", "date", "place", "subject", "issuer", "signer", "t
             "managing_unit")
 
 
-@private_only
-@admin_only
+@command("ingest", menu=140, admin=True, private=True)
 async def ingest(ctx: Context, args: str) -> Reply:
     """/ingest: the next messages are the notice, until /done."""
     ctx.session.pop("addnotice", None)
@@ -49,7 +49,7 @@ async def continue_paste(ctx: Context, text: str) -> Reply:
     return Reply().add(ctx.t("ingest_received", n=len(parts), chars=len(text)))
 
 
-@admin_only
+@command("done", admin=True)  # ends a pasted notice
 async def done(ctx: Context, args: str) -> Reply:
     """/done: read what was pasted since /ingest."""
     state = ctx.session.get(SESSION, {})
@@ -70,7 +70,7 @@ async def ingest_file(ctx: Context, name: str, content: bytes) -> Reply:
     return await _show(ctx, draft)
 
 
-@admin_only
+@command("set", admin=True)  # corrects the notice's draft before its Confirm
 async def set_field(ctx: Context, args: str) -> Reply:
     """/set <field> <value>: correct the draft read by /ingest, then a fresh preview."""
     state = ctx.session.get(SESSION, {})

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from bot.places import Status
 from bot.replies import Reply
+from handlers.commands import command
 from handlers.context import Context
 from handlers.public import _not_one
 
 
+@command("poster")
 async def poster(ctx: Context, args: str) -> Reply:
     query = args.strip()
     if not query:

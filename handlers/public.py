@@ -7,10 +7,11 @@ import re
 
 from bot.changes import Changes
 from bot.extract import FoundLink, links_in
+from bot.i18n import EN, VI, t
 from bot.links import looks_like_url
 from bot.memo import ViewMemo
 from bot.places import Place, Resolution, Status
-from bot.replies import Choice, Reply, UrlButton, bold, code, italic
+from bot.replies import Choice, Pager, Reply, UrlButton, bold, code, italic
 from bot.services import (
     NOTICES_PER_PAGE,
     ChannelView,
@@ -21,14 +22,17 @@ from bot.services import (
     notice_number,
     notice_reference,
 )
+from bot.text import fold
 from bot.validate import ascii_int
 from bot.verification import DANGER
+from handlers.commands import command
 from handlers.context import Context
 
 UNITS_PER_PAGE = 12
 DEEP_LINK = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
+@command("start")
 async def start(ctx: Context, args: str) -> Reply:
     """Welcome; with a deep-link payload (a unit's slug), that unit's card."""
     payload = args.strip()
@@ -39,6 +43,7 @@ async def start(ctx: Context, args: str) -> Reply:
     return reply.extend(await help_(ctx, ""))
 
 
+@command("help", menu=50)
 async def help_(ctx: Context, args: str) -> Reply:
     reply = Reply().add(bold(ctx.t("help_title")))
     for key in ("help_channels", "help_notice", "help_verify", "help_poster", "help_report", "help_help"):
@@ -51,6 +56,7 @@ async def help_(ctx: Context, args: str) -> Reply:
     return reply
 
 
+@command("channels", menu=10)
 async def channels(ctx: Context, args: str) -> Reply:
     """/channels <unit> [page]: a card of many channels comes an album (10 images) at a time."""
     words = args.split()
@@ -72,10 +78,30 @@ async def units_menu(ctx: Context, page: int) -> Reply:
     reply.add(italic(ctx.t("page", page=page, pages=pages)))
     reply.choices = [Choice(ctx.t("unit_count", name=u.name, count=counts[u.slug]) if counts[u.slug] else
                             ctx.t("unit_none", name=u.name), "channels", u.slug) for u in chunk]
-    reply.page = ("units", page, pages)
+    reply.pager = Pager("units", "", page, pages)
     return reply
 
 
+@command("lang")
+async def lang(ctx: Context, args: str) -> Reply:
+    """/lang vi|en: the language of every reply from now on, on this platform (kept across restarts)."""
+    choice = fold(args).strip()
+    chosen = {"vi": VI, "viet": VI, "tieng viet": VI, "vietnamese": VI, "en": EN, "english": EN,
+              "tieng anh": EN}.get(choice)
+    if chosen is None:
+        return Reply().add(ctx.t("lang_usage"))
+    ctx.lang = chosen
+    reply = Reply().add(t("lang_set", chosen))
+    reply.language = chosen
+    return reply
+
+
+@command("units")  # a page of the units menu (its pager)
+async def units(ctx: Context, args: str) -> Reply:
+    return await units_menu(ctx, ascii_int(args.strip(), 1, 1000) or 1)
+
+
+@command("notice", menu=20)
 async def notice(ctx: Context, args: str) -> Reply:
     """/notice <unit> [page]: the unit's notices, newest first, a few per page."""
     words = args.split()
@@ -133,13 +159,11 @@ async def notice(ctx: Context, args: str) -> Reply:
         if n.recipients:
             reply.add(ctx.t("recipients", v="; ".join(n.recipients)))
     reply.choices = [Choice(ctx.t("see_channels"), "channels", unit.slug)]
-    if listing.page > 1:
-        reply.choices.append(Choice(ctx.t("prev"), "notice", f"{unit.slug} {listing.page - 1}"))
-    if listing.page < listing.pages:
-        reply.choices.append(Choice(ctx.t("next"), "notice", f"{unit.slug} {listing.page + 1}"))
+    reply.pager = Pager("notice", unit.slug, listing.page, listing.pages)
     return reply
 
 
+@command("verify", menu=30)
 async def verify(ctx: Context, args: str) -> Reply:
     """/verify <link…>, or /verify as a reply to a message: a verdict for every link, most dangerous first."""
     found = links_in(args) or [FoundLink(w) for w in args.split()[:1]]
@@ -275,8 +299,7 @@ def channels_reply(ctx: Context, view: UnitView, found: Resolution | None = None
     reply.share_query = unit.name
     if view.notices:
         reply.choices = [Choice(ctx.t("see_notice"), "notice", unit.slug)]
-    if last < len(view.channels):
-        reply.choices.append(Choice(ctx.t("next"), "channels", f"{unit.slug} {page + 1}"))
+    reply.pager = Pager("channels", unit.slug, page, view.albums)
     return reply
 
 

@@ -8,10 +8,11 @@ from bot.places import Status
 from bot.replies import Reply, bold
 from bot.services import format_date
 from bot.validate import Invalid, ascii_int, clean_text
-from handlers.admin import admin_only
+from handlers.commands import command
 from handlers.context import Context
 
 
+@command("report", menu=40)
 async def report(ctx: Context, args: str) -> Reply:
     """/report <link or province> <what is wrong>: stored for the admins, who are told; the reporter is thanked."""
     subject, rest = _subject(ctx, args)
@@ -49,7 +50,7 @@ def _subject(ctx: Context, args: str) -> tuple[str | None, str]:
     return None, ""
 
 
-@admin_only
+@command("reports", menu=220, admin=True)
 async def reports(ctx: Context, args: str) -> Reply:
     """/reports: the open reports, oldest first; /reports done <number>: mark one resolved."""
     words = args.split()

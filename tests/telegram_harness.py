@@ -12,10 +12,12 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application
 
+from bot.app import App
 from bot.config import Settings
 from bot.frontends.delivery import Backoff
-from bot.frontends.telegram import build_application, polling_error_callback
+from bot.frontends.telegram import TelegramFrontend
 from bot.people import Person
+from bot.userstate import UserState
 from tests.fakebot.server import Call, FakeBotApi
 
 SUPER_ADMIN = 999
@@ -29,13 +31,19 @@ def free_port() -> int:
 
 
 class Harness:
-    def __init__(self, app: Application, api: FakeBotApi) -> None:
-        self.app = app
+    def __init__(self, frontend: TelegramFrontend, api: FakeBotApi, app: App) -> None:
+        self.frontend = frontend
+        self.app: Application = frontend.app
         self.api = api
+        self.root = app
 
     @property
     def registry(self) -> Any:
         return self.app.bot_data["registry"]
+
+    @property
+    def state(self) -> UserState:
+        return self.root.services.state
 
     async def send(self, update: dict[str, Any]) -> list[Call]:
         """Feed one update to the Application and return the Bot API calls it made for it."""
@@ -50,23 +58,17 @@ class Harness:
 @asynccontextmanager
 async def running_bot(settings: Settings, api: FakeBotApi, *, polling: bool = False, backoff: Backoff | None = None,
                       read_timeout: float = 5.0, **overrides: Any) -> AsyncIterator[Harness]:
-    """The bot, started; `overrides` replace Settings fields; `backoff` and `read_timeout` go to the builder."""
+    """The bot, started by the composition root as in production (the web server on a free port); `overrides`
+    replace Settings fields; `backoff` and `read_timeout` go to the front-end. Without `polling`, updates are
+    fed by `Harness.send` (nothing polls)."""
     s = replace(settings, token=api.token, base_url=api.base_url, base_file_url=api.base_file_url,
                 admin_ids=frozenset({Person.telegram(SUPER_ADMIN)}), **overrides)
-    app = build_application(s, backoff=backoff, read_timeout=read_timeout)
-    await app.initialize()
-    assert app.post_init is not None
-    await app.post_init(app)
-    await app.start()
-    if polling:
-        assert app.updater is not None
-        await app.updater.start_polling(poll_interval=0, timeout=1, error_callback=polling_error_callback(app))
-    try:
-        yield Harness(app, api)
-    finally:
-        if polling and app.updater is not None:
-            await app.updater.stop()
-        await app.stop()
-        if app.post_shutdown is not None:
-            await app.post_shutdown(app)
-        await app.shutdown()
+    async with App(s) as root:
+        frontend = TelegramFrontend(root.services, backoff=backoff, read_timeout=read_timeout, poll_timeout=1,
+                                    poll=polling)
+        root.add(frontend)
+        await root.start()
+        try:
+            yield Harness(frontend, api, root)
+        finally:
+            await root.close()

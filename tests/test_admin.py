@@ -371,7 +371,7 @@ def test_console_admin_confirms_by_typing_yes(tmp_path: Path) -> None:
              f"/addchannel huế {NEW_PAGE} Trang Huế", "yes", "/verify " + NEW_PAGE]
     out = subprocess.run([sys.executable, "-m", "bot", "console"], input="\n".join(lines) + "\n", text=True,
                          capture_output=True, env=env, cwd=Path(__file__).resolve().parent.parent, timeout=60).stdout
-    first, second = out.split("Gõ yes để xác nhận", 2)[1:]
+    first, second = out.split("Gõ “có” để xác nhận", 2)[1:]
     assert "Đã hủy" in first and "CHƯA ĐĂNG KÝ" in first
     assert "Đã lưu" in second and "✅ CHÍNH THỨC — Thành phố Huế" in second
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -62,9 +63,15 @@ def test_every_kind_of_bad_input_gets_an_answer_and_the_session_goes_on(tmp_path
     assert out.rstrip().endswith("/import, /admins, /grant, /revoke")  # /help, the last line, was answered
 
 
-def test_the_unit_menu_lists_all_34(tmp_path: Path) -> None:
-    out = run_console(tmp_path, "/channels\n", "console")
-    assert out.count("→ /channels ") == 34
+def test_the_unit_menu_pages_through_all_34_by_number(tmp_path: Path) -> None:
+    # Page 1: 12 units, then "13. Sau »"; page 2: 12 units, "13. « Trước", "14. Sau »"; page 3: the last 10.
+    out = run_console(tmp_path, "/channels\n13\n14\n1\n", "console")
+    pages = out.split("Trang ")
+    slugs = re.findall(r"^[0-9]+\. .* — /channels ([a-z_]+)$", out, re.MULTILINE)
+    assert len(pages) >= 4 and len(set(slugs)) == 34
+    assert "13. Sau » — /units 2" in out and "14. Sau » — /units 3" in out
+    # "1" on the last page picks its first unit: that unit's card.
+    assert "Kênh thông tin chính thức — " in out.split("Trang 3/3", 1)[1]
 
 
 def test_invalid_utf8_on_stdin_is_replaced_not_fatal(tmp_path: Path) -> None:

@@ -14,13 +14,13 @@ from typing import Any
 import aiohttp
 import pytest
 
+from bot.app import serve
 from bot.config import Settings
 from bot.frontends.delivery import Backoff
-from bot.frontends.telegram import run_telegram, webhook_options
 from bot.people import Person
 from tests.fakebot.server import Call, FakeBotApi
 from tests.fakebot.updates import VI_USER, message
-from tests.telegram_harness import SUPER_ADMIN, Harness, free_port, running_bot
+from tests.telegram_harness import SUPER_ADMIN, Harness, running_bot
 
 FAST = Backoff(first=0.02, factor=2, cap=0.1, budget=1.0)  # the real policy's shape, at test speed
 CHAT = VI_USER["id"]
@@ -157,36 +157,29 @@ async def test_get_updates_failing_is_left_to_the_updater_and_logged_once(
 async def test_a_webhook_without_a_configured_secret_gets_one_and_refuses_forged_posts(
         settings: Settings, api: FakeBotApi, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO)
-    port = free_port()
-    async with running_bot(settings, api, webhook_url="https://bot.example.gov.vn/telegram", webhook_secret="",
-                           webhook_listen="127.0.0.1", webhook_port=port) as bot:
-        options = webhook_options(bot.app.bot_data["settings"])
-        secret = options["secret_token"]
+    async with running_bot(settings, api, webhook_url="https://bot.example.gov.vn/telegram", webhook_secret="") as bot:
+        secret = bot.frontend.secret
         assert re.fullmatch(r"[A-Za-z0-9_-]{32,256}", secret)
         assert "generated a random secret" in caplog.text and secret not in caplog.text
-        assert bot.app.updater is not None
-        await bot.app.updater.start_webhook(**options)
-        try:
-            assert api.webhook == {"url": "https://bot.example.gov.vn/telegram", "secret_token": secret}
-            # An attacker posing as the super-admin, making a stranger an admin.
-            forged = {"update_id": 1, **message("/grant 424242", user={**VI_USER, "id": SUPER_ADMIN})}
-            url = f"http://127.0.0.1:{port}/telegram"
-            async with aiohttp.ClientSession() as http:
-                async with http.post(url, json=forged) as no_header:
-                    assert no_header.status == 403
-                wrong = {"X-Telegram-Bot-Api-Secret-Token": secret[:-1] + ("A" if secret[-1] != "A" else "B")}
-                async with http.post(url, json=forged, headers=wrong) as wrong_header:
-                    assert wrong_header.status == 403
-                genuine = {"update_id": 2, **message("/channels cần thơ")}
-                headers = {"X-Telegram-Bot-Api-Secret-Token": secret}
-                async with http.post(url, json=genuine, headers=headers) as accepted:
-                    assert accepted.status == 200
-            await api.wait_for(lambda calls: any(c.method == "sendPhoto" for c in calls))
-            assert [c.method for c in api.delivered(CHAT)] == ["sendPhoto"]
-            assert not api.delivered(SUPER_ADMIN)  # the forged /grant was never processed
-            assert Person.telegram(424242) not in {user_id for user_id, *_ in await bot.registry.store.admins()}
-        finally:
-            await bot.app.updater.stop()
+        assert api.webhook == {"url": "https://bot.example.gov.vn/telegram", "secret_token": secret}
+        # An attacker posing as the super-admin, making a stranger an admin.
+        forged = {"update_id": 1, **message("/grant 424242", user={**VI_USER, "id": SUPER_ADMIN})}
+        assert bot.root.web is not None
+        url = f"{bot.root.web.url}telegram"
+        async with aiohttp.ClientSession() as http:
+            async with http.post(url, json=forged) as no_header:
+                assert no_header.status == 403
+            wrong = {"X-Telegram-Bot-Api-Secret-Token": secret[:-1] + ("A" if secret[-1] != "A" else "B")}
+            async with http.post(url, json=forged, headers=wrong) as wrong_header:
+                assert wrong_header.status == 403
+            genuine = {"update_id": 2, **message("/channels cần thơ")}
+            headers = {"X-Telegram-Bot-Api-Secret-Token": secret}
+            async with http.post(url, json=genuine, headers=headers) as accepted:
+                assert accepted.status == 200
+        await api.wait_for(lambda calls: any(c.method == "sendPhoto" for c in calls))
+        assert [c.method for c in api.delivered(CHAT)] == ["sendPhoto"]
+        assert not api.delivered(SUPER_ADMIN)  # the forged /grant was never processed
+        assert Person.telegram(424242) not in {user_id for user_id, *_ in await bot.registry.store.admins()}
 
 
 @pytest.mark.parametrize("secret", ["has spaces", "ünïcode", "semi;colon", "x" * 257])
@@ -194,7 +187,7 @@ def test_a_webhook_secret_telegram_would_refuse_stops_start_up(
         settings: Settings, caplog: pytest.LogCaptureFixture, secret: str) -> None:
     bad = replace(settings, token="123456:TEST-token_abcdefghijklmnopqrstuvwxyz",
                   webhook_url="https://bot.example.gov.vn/telegram", webhook_secret=secret)
-    assert run_telegram(bad) == 2
+    assert asyncio.run(serve(bad)) == 2
     assert "refusing to start: BOT_WEBHOOK_SECRET must be 1-256 characters" in caplog.text
     assert secret not in caplog.text
 

@@ -1,40 +1,62 @@
-"""No per-user memory without state (issue 12): a user who only asks leaves nothing behind; a guided
-conversation keeps a session while it is open and drops it when it ends."""
+"""Per-user state (issues 9 and 12): a user who only asks leaves nothing behind, in memory or on disk; a guided
+conversation is kept while it is open, survives a restart, and is dropped when it ends; the cache is bounded."""
 
 from __future__ import annotations
 
-from bot.sessions import Sessions
+from bot.config import Settings
+from bot.people import Person
+from bot.runtime import open_registry
+from bot.userstate import UserState
+from tests.fakebot.server import FakeBotApi
 from tests.fakebot.updates import message
-from tests.telegram_harness import SUPER_ADMIN, Harness
+from tests.telegram_harness import SUPER_ADMIN, Harness, running_bot
 
 ADMIN = {"id": SUPER_ADMIN, "is_bot": False, "first_name": "Admin", "language_code": "vi"}
 
 
-async def test_users_without_state_leave_nothing_in_memory(bot: Harness) -> None:
+async def conversation_rows(bot: Harness) -> int:
+    return len(await bot.registry.store.conversation_keys())
+
+
+async def test_users_without_state_leave_nothing_in_memory_or_on_disk(bot: Harness) -> None:
     for uid in range(1, 201):
         user = {"id": 50_000 + uid, "is_bot": False, "first_name": "U", "language_code": "vi"}
         await bot.send(message("/channels cần thơ" if uid % 2 else "cần thơ", user=user))
     assert len(bot.app.user_data) == 0 and len(bot.app.chat_data) == 0
-    assert len(bot.app.bot_data["sessions"]) == 0
+    assert len(bot.state) == 0 and len(bot.state._cache) == 0 and await conversation_rows(bot) == 0
 
 
-async def test_a_conversation_keeps_a_session_only_while_it_is_open(bot: Harness) -> None:
-    sessions: Sessions = bot.app.bot_data["sessions"]
-    await bot.send(message("/addnotice", user=ADMIN))
-    assert len(sessions) == 1
-    await bot.send(message("cần thơ", user=ADMIN))  # the next answer goes to the conversation
-    assert len(sessions) == 1 and "addnotice" in sessions.of(SUPER_ADMIN, SUPER_ADMIN)
-    await bot.send(message("/cancel", user=ADMIN))
-    assert len(sessions) == 0 and len(bot.app.user_data) == 0
+async def test_a_conversation_is_kept_while_it_is_open_and_survives_a_restart(
+        settings: Settings, api: FakeBotApi) -> None:
+    async with running_bot(settings, api) as bot:
+        await bot.send(message("/addnotice", user=ADMIN))
+        assert len(bot.state) == 1 and await conversation_rows(bot) == 1
+    async with running_bot(settings, api) as bot:  # a restart: the next answer still goes to the conversation
+        calls = await bot.send(message("cần thơ", user=ADMIN))
+        text = " ".join(str(c.params.get("text", "")) for c in calls)
+        assert "2/9 Cơ quan ban hành?" in text
+        await bot.send(message("/cancel", user=ADMIN))
+        assert len(bot.state) == 0 and await conversation_rows(bot) == 0 and len(bot.app.user_data) == 0
 
 
-def test_sessions_are_bounded_and_the_oldest_goes_first() -> None:
-    sessions = Sessions(capacity=3)
-    for i in range(5):
-        sessions.of(i, i)["x"] = i
-    assert len(sessions) == 3 and "x" not in sessions.of(0, 0) and sessions.of(4, 4)["x"] == 4
-    untouched = sessions.of(99, 99)
-    assert "x" not in untouched and len(sessions) == 3  # reading stores nothing
+async def test_the_cache_is_bounded_and_what_falls_out_is_read_back(settings: Settings) -> None:
+    registry = await open_registry(settings)
+    try:
+        state = UserState(registry.store, capacity=3)
+        await state.load()
+        for i in range(1, 6):
+            await state.save(Person.telegram(i), "c", {"x": i})
+        assert len(state._cache) == 3 and len(state) == 5
+        assert await state.conversation(Person.telegram(1), "c") == {"x": 1}  # read back from the store
+        assert await state.conversation(Person.telegram(99), "c") == {}  # no state: nothing looked up or kept
+        assert len(state._cache) == 3
+        again = UserState(registry.store)
+        await again.load()
+        assert await again.conversation(Person.telegram(5), "c") == {"x": 5}
+        await again.save(Person.telegram(5), "c", {})
+        assert await again.conversation(Person.telegram(5), "c") == {} and len(again) == 4
+    finally:
+        await registry.store.close()
 
 
 async def test_distinct_users_through_the_update_processor_leave_no_per_user_entries(bot: Harness) -> None:
@@ -54,6 +76,6 @@ async def test_distinct_users_through_the_update_processor_leave_no_per_user_ent
         await processor.process_update(update, app.process_update(update))
     assert processor._locks == {}
     assert len(app.user_data) == 0 and len(app.chat_data) == 0
-    assert len(app.bot_data["sessions"]) == 0
+    assert len(bot.state) == 0
     limiter = getattr(app.bot, "rate_limiter", None)
     assert limiter is None or not getattr(limiter, "_group_limiters", {})  # private chats: no per-chat limiter

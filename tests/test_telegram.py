@@ -12,7 +12,7 @@ from bot.config import Settings
 from tests.conftest import decode_qr
 from tests.fakebot.server import Call, FakeBotApi
 from tests.fakebot.updates import EN_USER, GROUP, callback, inline, message
-from tests.telegram_harness import Harness, free_port, running_bot
+from tests.telegram_harness import Harness, running_bot
 
 CAN_THO = ["https://www.facebook.com/congthongtincantho", "https://zalo.me/3460461954401350861"]
 
@@ -84,11 +84,11 @@ async def test_a_command_for_another_bot_in_a_group_is_ignored(bot: Harness) -> 
 async def test_channels_without_a_query_pages_through_the_34_units(bot: Harness) -> None:
     [menu] = sent(await bot.send(message("/channels")), "sendMessage")
     data = [b["callback_data"] for b in buttons(menu)]
-    assert "channels|an_giang" in data and "page|units|2" in data
+    assert "channels|an_giang" in data and "units|2" in data
     # The menu message is edited to page 2, then 3.
     seen = {d for d in data if d.startswith("channels|")}
     for page in (2, 3):
-        calls = await bot.send(callback(f"page|units|{page}", message_id=_msg_id(bot, menu)))
+        calls = await bot.send(callback(f"units|{page}", message_id=_msg_id(bot, menu)))
         [edit] = sent(calls, "editMessageText")
         seen |= {b["callback_data"] for b in buttons(edit) if b["callback_data"].startswith("channels|")}
     assert len(seen) == 34
@@ -261,16 +261,20 @@ async def test_end_to_end_over_long_polling(settings: Settings, api: FakeBotApi)
     assert not [c for c in api.calls if c.error]
 
 
-def test_callback_data_never_exceeds_64_bytes() -> None:
+def test_an_action_that_cannot_fit_64_bytes_is_refused_where_it_is_made() -> None:
     from bot.frontends.telegram import keyboard
-    from bot.replies import Choice, Reply
+    from bot.replies import ActionTooLong, Choice, Reply
 
+    with pytest.raises(ActionTooLong):
+        Choice("x", "channels", "a" * 80)
+    with pytest.raises(ActionTooLong):
+        Choice("x", "channels", "ả" * 28)  # 56 characters of UTF-8: 2 bytes each
     reply = Reply()
-    reply.choices = [Choice("x", "channels", "a" * 80), Choice("y", "channels", "can_tho")]
+    reply.choices = [Choice("y", "channels", "can_tho"), Choice("z", "notice", "b" * 56)]
     markup = keyboard(reply, "vi")
     assert markup is not None
     data = [b.callback_data for row in markup.inline_keyboard for b in row]
-    assert data == ["channels|can_tho"] and all(len(d.encode()) <= 64 for d in data)
+    assert data == ["channels|can_tho", "notice|" + "b" * 56] and all(len(d.encode()) <= 64 for d in data)
 
 
 def test_the_fake_refuses_what_telegram_refuses() -> None:
@@ -303,30 +307,26 @@ def test_the_fake_refuses_what_telegram_refuses() -> None:
 async def test_webhook_mode_accepts_only_posts_with_the_secret(settings: Settings, api: FakeBotApi) -> None:
     import aiohttp
 
-    from bot.frontends.telegram import webhook_options
-
-    port = free_port()
     async with running_bot(settings, api, webhook_url="https://bot.example.gov.vn/telegram",
-                           webhook_secret="s3cret-Token_1", webhook_listen="127.0.0.1", webhook_port=port) as bot:
-        options = webhook_options(bot.app.bot_data["settings"])
-        assert bot.app.updater is not None
-        await bot.app.updater.start_webhook(**options)
-        try:
-            [hook] = api.calls_to("setWebhook")
-            assert hook.params["url"] == "https://bot.example.gov.vn/telegram"
-            assert hook.params["secret_token"] == "s3cret-Token_1"
-            update = {"update_id": 1, **message("/channels cần thơ")}
-            url = f"http://127.0.0.1:{port}/telegram"
-            async with aiohttp.ClientSession() as http:
-                async with http.post(url, json=update) as refused:
-                    assert refused.status == 403
-                headers = {"X-Telegram-Bot-Api-Secret-Token": "s3cret-Token_1"}
-                async with http.post(url, json=update, headers=headers) as accepted:
-                    assert accepted.status == 200
-            await api.wait_for(lambda calls: any(c.method == "sendPhoto" for c in calls))
-            assert len(api.calls_to("sendPhoto")) == 1  # the refused post did nothing
-        finally:
-            await bot.app.updater.stop()
+                           webhook_secret="s3cret-Token_1") as bot:
+        assert bot.app.updater is None  # PTB under our web server: no updater, no server of its own
+        assert bot.root.web is not None
+        [hook] = api.calls_to("setWebhook")
+        assert hook.params["url"] == "https://bot.example.gov.vn/telegram"
+        assert hook.params["secret_token"] == "s3cret-Token_1"
+        update = {"update_id": 1, **message("/channels cần thơ")}
+        url = f"{bot.root.web.url}telegram"
+        async with aiohttp.ClientSession() as http:
+            async with http.post(url, json=update) as refused:
+                assert refused.status == 403
+            async with http.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-Token_"}) \
+                    as wrong:
+                assert wrong.status == 403
+            headers = {"X-Telegram-Bot-Api-Secret-Token": "s3cret-Token_1"}
+            async with http.post(url, json=update, headers=headers) as accepted:
+                assert accepted.status == 200
+        await api.wait_for(lambda calls: any(c.method == "sendPhoto" for c in calls))
+        assert len(api.calls_to("sendPhoto")) == 1  # the refused post did nothing
 
 
 async def test_notices_are_paged_newest_first(bot: Harness) -> None:
@@ -347,7 +347,7 @@ async def test_notices_are_paged_newest_first(bot: Harness) -> None:
 
 
 async def test_paging_a_menu_that_can_no_longer_be_edited_sends_the_page_anew(bot: Harness) -> None:
-    calls = await bot.send(callback("page|units|3", message_id=424242))
+    calls = await bot.send(callback("units|3", message_id=424242))
     [page] = sent(calls, "sendMessage")
     assert "Trang 3/3" in page.params["text"] and sent(calls, "answerCallbackQuery")
 

@@ -204,7 +204,7 @@ async def test_file_and_conversation_commands_in_a_group_point_to_a_private_chat
     calls = await bot.send(message(command, user=ADMIN, chat=GROUP))
     assert not [c for c in calls if c.method == "sendDocument"]
     assert "trò chuyện riêng" in text_of(calls)
-    assert len(bot.app.bot_data["sessions"]) == 0  # no conversation was started for the group
+    assert len(bot.state) == 0  # no conversation was started for the group
 
 
 # --- provenance per channel, former provinces apart -------------------------------------------------------------

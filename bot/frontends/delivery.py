@@ -81,6 +81,7 @@ class OutageLog:
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._since: float | None = None
+        self.last_ok: float | None = None  # wall-clock time of the last getUpdates answered
 
     @property
     def down(self) -> bool:
@@ -139,8 +140,10 @@ class DeliveryRequest(BaseRequest):
             status, payload = await self._inner.do_request(
                 url, method, request_data, read_timeout=read_timeout, write_timeout=write_timeout,
                 connect_timeout=connect_timeout, pool_timeout=pool_timeout)
-            if self._outage.down and 200 <= status < 300:
-                self._outage.recovered()
+            if 200 <= status < 300:
+                self._outage.last_ok = time.time()  # the last successful poll (GET /healthz)
+                if self._outage.down:
+                    self._outage.recovered()
             return status, payload
         endpoint = url.rsplit("/", 1)[-1]  # the method's name: the URL itself carries the token
         loop = asyncio.get_running_loop()

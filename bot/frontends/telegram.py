@@ -7,15 +7,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import hmac
 import logging
 import re
 import secrets
 import ssl
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from aiohttp import web
 from telegram import (
     BotCommand,
     BotCommandScopeChat,
@@ -36,7 +39,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import MessageLimit, ParseMode
-from telegram.error import BadRequest, InvalidToken, TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -52,35 +55,30 @@ from telegram.ext import (
     filters,
 )
 
-from bot.backups import BackupSchedule, start_backups
+from bot.app import Services
 from bot.config import Settings
 from bot.extract import FoundLink, links_in
 from bot.frontends.aiohttp_request import AiohttpRequest
 from bot.frontends.delivery import Backoff, DeliveryRequest, OutageLog, short_reason, undeliverable
-from bot.i18n import EN, VI, has, lang_of, t
+from bot.frontends.telegram_text import chunk_lines, entity_count, to_html, visible_length
+from bot.i18n import EN, VI, lang_of, t
 from bot.memo import ViewMemo
 from bot.people import Person
 from bot.places import Place, Resolution, Status
-from bot.replies import Image, Line, Reply, chunk_lines, entity_count, images_of, to_html, to_plain, visible_length
-from bot.runtime import open_registry
+from bot.replies import Image, Line, Reply, images_of, to_plain
 from bot.services import Registry, UnitView
-from bot.sessions import Sessions
 from bot.text import vi_sort_key
 from bot.validate import ascii_int
-from bot.watch import RegistryWatcher
-from bot.web.server import WebServer, start_web
-from handlers import ADMIN_COMMANDS, COMMANDS, Context, route_text, split_command
+from handlers import COMMANDS, Context, menu
 from handlers import admin as admin_handlers
-from handlers import ingest as ingest_handlers
 from handlers import public as public_handlers
+from handlers.dispatch import Input, PickInput, TextInput, UploadInput, parse_command
 
 log = logging.getLogger(__name__)
 
 MEDIA_PLATFORM = "telegram"
 INLINE_PAGE = 50  # Telegram's maximum results per answer
 CALLBACK_SEP = "|"
-PUBLIC_MENU = ("channels", "notice", "verify", "report", "help")
-MAX_IMPORT_BYTES = 5 * 1024 * 1024
 WEBHOOK_PATH = "telegram"
 
 
@@ -133,9 +131,13 @@ def _ssl_context() -> ssl.SSLContext:
     return ssl.create_default_context()
 
 
-def build_application(settings: Settings, *, backoff: Backoff | None = None, read_timeout: float = 5.0) -> Application:
-    """`backoff` paces the retries of 5xx answers and failed connections (tests make it fast); `read_timeout`
-    bounds the wait for an answer to any call but getUpdates (tests make it short)."""
+def build_application(services: Services, *, backoff: Backoff | None = None, read_timeout: float = 5.0,
+                      updater: bool = True) -> Application:
+    """PTB's Application over the project's own transport, with every entry point registered. `updater=False`
+    (webhook mode): updates come from the web server's route, not from getUpdates. `backoff` paces the retries
+    of 5xx answers and failed connections (tests make it fast); `read_timeout` bounds the wait for an answer
+    to any call but getUpdates (tests make it short)."""
+    settings = services.settings
     outage = OutageLog()
 
     def request(pool: int, retries: Backoff | None, timeout: float = 5.0) -> DeliveryRequest:
@@ -151,27 +153,27 @@ def build_application(settings: Settings, *, backoff: Backoff | None = None, rea
         .request(request(settings.concurrency + 4, backoff or Backoff(), read_timeout))
         .get_updates_request(request(2, None))  # the Updater retries getUpdates itself
         .concurrent_updates(ChatOrderedProcessor(settings.concurrency))
-        .post_init(_post_init)
-        .post_shutdown(_post_shutdown)
     )
+    if not updater:
+        builder = builder.updater(None)
     if settings.rate_limit:
         # Retries a 429 after the retry_after Telegram asks for; also keeps us under the flood limits.
         limiter: BaseRateLimiter[Any] = AIORateLimiter(max_retries=3)
         builder = builder.rate_limiter(limiter)
     app = builder.build()
-    app.bot_data["settings"] = settings
+    app.bot_data["services"] = services
+    app.bot_data["registry"] = services.registry
     app.bot_data["outage"] = outage
-    app.bot_data["sessions"] = Sessions()
     register_handlers(app)
     return app
 
 
 def register_handlers(app: Application) -> None:
-    """Every entry point, in order. Order matters: commands before the catch-all message handlers."""
-    # One handler for every command (also /name@ThisBot in groups): one check per update, not one per command.
-    app.add_handler(CommandHandler(list(COMMANDS), on_command))
+    """Every entry point, in order: each maps an update to the dispatcher's input (or, inline mode, answers
+    it here). Commands work in every chat; plain messages, files and unknown commands in private chats."""
+    app.add_handler(CommandHandler(list(COMMANDS), on_command))  # also /name@ThisBot in groups
     app.add_handler(MessageHandler(filters.Document.ALL & filters.ChatType.PRIVATE, on_document))
-    app.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, on_unknown_command))
+    app.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, on_command))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, on_text))
     # Stickers, photos, voice… in a private chat: say what the bot understands rather than stay silent.
     app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE, on_other))
@@ -180,36 +182,89 @@ def register_handlers(app: Application) -> None:
     app.add_error_handler(on_error)
 
 
-async def _post_init(app: Application) -> None:
-    """Open the registry, and set the bot's face: command menus per language and descriptions."""
-    settings: Settings = app.bot_data["settings"]
-    registry = app.bot_data["registry"] = await open_registry(settings)
-    app.bot_data["backups"] = start_backups(settings, registry.store)
-    app.bot_data["watcher"] = watcher = RegistryWatcher(registry)
-    await watcher.start()
-    app.bot_data["web"] = await start_web(settings, registry)  # the public directory (bot/web), beside the bot
-    for unit in registry.places.units():  # build every unit's view now, not on someone's first /channels
-        await registry.unit_view(unit)
+class TelegramFrontend:
+    """Telegram, started and stopped by the App: long polling, or a webhook on the App's web server (PTB
+    without its own updater, as in PTB's custom-webhook example)."""
+
+    name = "telegram"
+
+    def __init__(self, services: Services, *, backoff: Backoff | None = None, read_timeout: float = 5.0,
+                 poll_timeout: int = 10, poll: bool = True, freeze: bool = False) -> None:
+        settings = services.settings
+        self.settings = settings
+        self.webhook = bool(settings.webhook_url)
+        self.secret = webhook_secret(settings) if self.webhook else ""  # WebhookSecretError: refuse to start
+        self.needs_web = self.webhook
+        self.app = build_application(services, backoff=backoff, read_timeout=read_timeout,
+                                     updater=not self.webhook)
+        self.poll_timeout = poll_timeout
+        self.poll = poll  # False: nothing fetches updates (tests feed them to the Application directly)
+        self.freeze = freeze
+        self.last_ok: float | None = None
+
+    def routes(self, router: web.UrlDispatcher) -> None:
+        if self.webhook:
+            router.add_post(f"/{WEBHOOK_PATH}", self._on_webhook)
+
+    async def _on_webhook(self, request: web.Request) -> web.Response:
+        """Telegram's post: the secret checked in constant time (403, nothing done, without it), then the
+        update queued for the Application and 200 at once."""
+        given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+        if not hmac.compare_digest(given.encode(), self.secret.encode()):
+            return web.Response(status=403)
+        try:
+            update = Update.de_json(await request.json(), self.app.bot)
+        except (ValueError, TypeError, KeyError):
+            return web.Response(status=400)
+        await self.app.update_queue.put(update)
+        self.last_ok = time.time()
+        return web.Response()
+
+    async def start(self) -> None:
+        await self.app.initialize()
+        await set_face(self.app)
+        await self.app.start()
+        if self.webhook:
+            await self.app.bot.set_webhook(self.settings.webhook_url, secret_token=self.secret,
+                                           allowed_updates=Update.ALL_TYPES)
+        elif self.poll:
+            assert self.app.updater is not None
+            await self.app.updater.start_polling(poll_interval=0, timeout=self.poll_timeout,
+                                                 allowed_updates=Update.ALL_TYPES,
+                                                 error_callback=polling_error_callback(self.app))
+        if self.freeze:
+            # Everything built at start-up lives as long as the process: out of the collector's way, so that
+            # collections triggered per update scan only what updates create. (Not in tests.)
+            gc.collect()
+            gc.freeze()
+
+    async def stop(self) -> None:
+        if self.app.updater is not None and self.app.updater.running:
+            await self.app.updater.stop()
+        if self.app.running:
+            await self.app.stop()  # the updates in flight are finished first
+        await self.app.shutdown()
+
+    def health(self) -> dict[str, Any]:
+        outage: OutageLog = self.app.bot_data["outage"]
+        return {"mode": "webhook" if self.webhook else "polling", "last_ok": self.last_ok or outage.last_ok}
+
+
+async def set_face(app: Application) -> None:
+    """The bot's face: command menus per language (admins get theirs), descriptions."""
+    services: Services = app.bot_data["services"]
+    registry = services.registry
     bot = app.bot
+    covered = sum(1 for n in (await registry.coverage()).values() if n)
     for lang, code in ((VI, None), (EN, "en")):
-        commands = [BotCommand(name, _menu_description(name, lang)) for name in PUBLIC_MENU]
+        commands = [BotCommand(c.name, c.description(lang)) for c in menu(admin=False)]
         await bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=code)
-        covered = sum(1 for n in (await registry.coverage()).values() if n)
         await bot.set_my_description(t("welcome", lang, covered=covered), language_code=code)
         await bot.set_my_short_description(_short_description(lang), language_code=code)
-    admins = set(settings.admin_ids) | {person for person, *_ in await app.bot_data["registry"].store.admins()}
+    admins = set(services.settings.admin_ids) | {person for person, *_ in await registry.store.admins()}
     for person in sorted(admins):
         if person.telegram_id is not None:
             await set_admin_menu(bot, person.telegram_id, admin=True)
-
-
-async def _post_init_then_freeze(app: Application) -> None:
-    """In production (run_telegram) only: everything built at start-up (the registry, views, handlers) lives as
-    long as the process, so it goes out of the collector's way; collections triggered per update then scan only
-    what updates create. (Not in tests, where a bot starts per test and the full collection would cost.)"""
-    await _post_init(app)
-    gc.collect()
-    gc.freeze()
 
 
 async def set_admin_menu(bot: Any, user_id: int, *, admin: bool) -> None:
@@ -219,33 +274,12 @@ async def set_admin_menu(bot: Any, user_id: int, *, admin: bool) -> None:
     try:
         for lang, code in ((VI, None), (EN, "en")):
             if admin:
-                names = [*PUBLIC_MENU, *ADMIN_COMMANDS]
-                await bot.set_my_commands([BotCommand(n, _menu_description(n, lang)) for n in names], scope=scope,
-                                          language_code=code)
+                await bot.set_my_commands([BotCommand(c.name, c.description(lang)) for c in menu(admin=True)],
+                                          scope=scope, language_code=code)
             else:
                 await bot.delete_my_commands(scope=scope, language_code=code)
     except BadRequest as exc:  # the user has never opened a chat with the bot: nothing to set yet
         log.info("admin menu for %s not set: %s", user_id, exc.message)
-
-
-async def _post_shutdown(app: Application) -> None:
-    web: WebServer | None = app.bot_data.get("web")
-    if web is not None:
-        await web.stop()
-    backups: BackupSchedule | None = app.bot_data.get("backups")
-    if backups is not None:
-        await backups.stop()
-    watcher: RegistryWatcher | None = app.bot_data.get("watcher")
-    if watcher is not None:
-        await watcher.stop()
-    registry: Registry | None = app.bot_data.get("registry")
-    if registry is not None:
-        await registry.store.close()
-
-
-def _menu_description(name: str, lang: str) -> str:
-    text = t(f"help_{name}", lang) if has(f"help_{name}") else t(f"menu_{name}", lang)
-    return text.split("— ", 1)[-1][:256]
 
 
 def _short_description(lang: str) -> str:
@@ -254,7 +288,8 @@ def _short_description(lang: str) -> str:
 
 # --- handlers ----------------------------------------------------------------------------------------------
 def _context(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Context:
-    settings: Settings = context.application.bot_data["settings"]
+    services: Services = context.application.bot_data["services"]
+    settings = services.settings
     user = update.effective_user
     chat = update.effective_chat
     message = update.effective_message
@@ -262,30 +297,34 @@ def _context(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Context:
     reply_to_user = None
     if replied is not None and replied.from_user is not None and not replied.from_user.is_bot:
         reply_to_user = (Person.telegram(replied.from_user.id), replied.from_user.full_name)
-    # A guided conversation belongs to one user in one chat. Never context.user_data: merely reading it makes
-    # PTB keep a dict per user forever; Sessions stores one only while a conversation is open.
-    sessions: Sessions = context.application.bot_data["sessions"]
-    session = sessions.of(chat.id if chat else 0, user.id if user else 0)
     if replied is not None:
         replied_text: str | None = replied.text or replied.caption or ""
         replied_links = tuple(dict.fromkeys([*links_in(replied_text or ""), *hidden_links(replied)]))
     else:
         replied_text, replied_links = None, ()
+    # Never context.user_data: merely reading it makes PTB keep a dict per user forever. Per-user state is
+    # the dispatcher's (bot.userstate), kept only for users who have some.
     return Context(
-        registry=context.application.bot_data["registry"],
+        registry=services.registry,
         lang=lang_of(user.language_code if user else None),
         user=Person.telegram(user.id if user else 0),
         user_name=user.full_name if user else None,
+        chat=str(chat.id if chat else user.id if user else 0),
         bot_username=context.bot.username or "",
         private=chat is None or chat.type == "private",
         super_admins=settings.admin_ids,
         public_url=settings.public_url,
-        session=session,
         reply_to_user=reply_to_user,
         links=hidden_links(message),
         replied_text=replied_text,
         replied_links=replied_links,
     )
+
+
+async def _dispatch(update: Update, context: ContextTypes.DEFAULT_TYPE, event: Input) -> tuple[Context, list[Reply]]:
+    ctx = _context(update, context)
+    services: Services = context.application.bot_data["services"]
+    return ctx, await services.dispatcher.dispatch(ctx, event)
 
 
 def hidden_links(message: Message | None) -> tuple[FoundLink, ...]:
@@ -312,21 +351,60 @@ def where(message: Message | None, reply: Reply, private: bool) -> dict[str, Any
     return target
 
 
-def _command_args(message: Message) -> str:
-    """The text after the command, spacing and case as typed (context.args would split it)."""
-    text = message.text or ""
-    entity = next((e for e in message.entities if e.type == "bot_command" and e.offset == 0), None)
-    return text[entity.length :].strip() if entity else text.partition(" ")[2].strip()
-
-
 async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     if message is None or not message.text:
         return
-    name = message.text.split(maxsplit=1)[0][1:].split("@", 1)[0].lower()
+    event = parse_command(message.text, context.bot.username or "")
+    if event is None:
+        return
+    await _answer_message(update, context, message, event)
+
+
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    await _answer_message(update, context, message, TextInput(message.text))
+
+
+async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    if message is None:
+        return
+    if message.caption:  # a photo or a file with a caption, forwarded perhaps: its links are what to check
+        await _answer_message(update, context, message, TextInput(message.caption))
+        return
     ctx = _context(update, context)
-    reply = await COMMANDS[name](ctx, _command_args(message))
-    await send_reply(context, message.chat_id, reply, ctx, where(message, reply, ctx.private))
+    await send_reply(context, message.chat_id, Reply().add(ctx.t("unsupported_message")), ctx,
+                     where(message, Reply(), ctx.private))
+
+
+async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A file: an export to import, or a notice to read (/ingest) — downloaded only once the dispatcher has
+    checked its size and the sender's role."""
+    message = update.effective_message
+    if message is None or message.document is None:
+        return
+    document = message.document
+
+    async def fetch() -> bytes:
+        return bytes(await (await document.get_file()).download_as_bytearray())
+
+    upload = UploadInput(document.file_name or "", document.file_size or 0, fetch, message.caption or "")
+    await _answer_message(update, context, message, upload)
+
+
+async def _answer_message(update: Update, context: ContextTypes.DEFAULT_TYPE, message: Message,
+                          event: Input) -> None:
+    ctx, replies = await _dispatch(update, context, event)
+    for reply in replies:
+        await send_reply(context, message.chat_id, reply, ctx, where(message, reply, ctx.private))
+        await _after_sending(context, ctx, reply)
+
+
+async def _after_sending(context: ContextTypes.DEFAULT_TYPE, ctx: Context, reply: Reply) -> None:
+    """A reply's effects: a changed role refreshes that user's menu; others to tell are told."""
     if reply.role_changed is not None and reply.role_changed.telegram_id is not None:
         is_admin = await admin_handlers.changes(ctx).is_admin(reply.role_changed, ctx.super_admins)
         await set_admin_menu(context.bot, reply.role_changed.telegram_id, admin=is_admin)
@@ -339,85 +417,17 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
             log.warning("could not notify user %s: %s", person, exc)
 
 
-async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """An export file sent back as a document: the import's dry run, with Confirm to apply."""
-    message = update.effective_message
-    if message is None or message.document is None:
-        return
-    ctx = _context(update, context)
-    document = message.document
-    if (document.file_size or 0) > MAX_IMPORT_BYTES:
-        await send_reply(context, message.chat_id, Reply().add(ctx.t("import_too_big")), ctx)
-        return
-    if not await admin_handlers.changes(ctx).is_admin(ctx.user, ctx.super_admins):
-        await send_reply(context, message.chat_id, Reply().add(ctx.t("not_admin")), ctx)
-        return
-    content = bytes(await (await document.get_file()).download_as_bytearray())
-    # The caption says what the file is for: /ingest a notice (or a file sent while pasting one), else /import.
-    caption = split_command(message.caption or "", ctx.bot_username)
-    if (caption is not None and caption[0] == "ingest") or ingest_handlers.collecting(ctx):
-        reply = await ingest_handlers.ingest_file(ctx, document.file_name or "", content)
-    else:
-        reply = await admin_handlers.import_file(ctx, content)
-    await send_reply(context, message.chat_id, reply, ctx)
-
-
-async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    message = update.effective_message
-    if message is None or not message.text:
-        return
-    ctx = _context(update, context)
-    command = message.text.split(maxsplit=1)[0][:40]
-    await send_reply(context, message.chat_id, Reply().add(ctx.t("unknown_command", cmd=command)), ctx)
-
-
-async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    message = update.effective_message
-    if message is None or not message.text:
-        return
-    ctx = _context(update, context)
-    reply = await route_text(ctx, message.text)
-    await send_reply(context, message.chat_id, reply, ctx, where(message, reply, ctx.private))
-
-
-async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    message = update.effective_message
-    if message is None:
-        return
-    ctx = _context(update, context)
-    if message.caption:  # a photo or a file with a caption, forwarded perhaps: its links are what to check
-        reply = await route_text(ctx, message.caption)
-    else:
-        reply = Reply().add(ctx.t("unsupported_message"))
-    await send_reply(context, message.chat_id, reply, ctx, where(message, reply, ctx.private))
-
-
 async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Buttons carry "<command>|<arg>" (ids and slugs, never names): run it as if typed."""
+    """Buttons carry "<command>|<arg>" (ids and slugs, never names): the action picked."""
     query = update.callback_query
     if query is None:
         return
-    ctx = _context(update, context)
     command, _, arg = (query.data or "").partition(CALLBACK_SEP)
-    if command == "page" and query.message is not None:
-        kind, _, number = arg.partition(CALLBACK_SEP)
-        await query.answer()
-        page = ascii_int(number, 1, 1000)
-        if kind == "units" and page is not None:
-            reply = await public_handlers.units_menu(ctx, page)
-            try:
-                await query.edit_message_text(to_html(reply.lines), reply_markup=keyboard(reply, ctx.lang))
-            except BadRequest as exc:
-                if "not modified" in exc.message:
-                    return
-                # The menu message is gone (deleted, too old to edit): send the page as a new message.
-                await send_reply(context, query.message.chat.id, reply, ctx)
+    if query.message is None or command not in COMMANDS:
+        await query.answer(t("error", lang_of(query.from_user.language_code)), show_alert=False)
         return
-    handler = COMMANDS.get(command)
-    if handler is None or query.message is None:
-        await query.answer(ctx.t("error"), show_alert=False)
-        return
-    reply = await handler(ctx, arg)
+    ctx, replies = await _dispatch(update, context, PickInput(command, arg))
+    reply = replies[0]
     if reply.alert and not ctx.private:  # a refusal to a button in a group: to the presser, not to everyone
         await query.answer(to_plain(reply.lines)[:200], show_alert=True)
         return
@@ -425,7 +435,21 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if reply.settled:  # take the Confirm / Cancel buttons off the preview
         with contextlib.suppress(BadRequest):
             await query.edit_message_reply_markup(reply_markup=None)
-    await send_reply(context, query.message.chat.id, reply, ctx)
+    message = query.message
+    if reply.pager is not None and reply.image is None and isinstance(message, Message) and message.text:
+        # A page turned on a text message: that message shows the new page (when it can still be edited).
+        rendering = _rendering(reply, ctx.lang)
+        if len(rendering.messages) == 1:
+            text, markup = rendering.messages[0]
+            try:
+                await query.edit_message_text(text, reply_markup=markup)
+                return
+            except BadRequest as exc:
+                if "not modified" in exc.message:
+                    return
+    for each in replies:
+        await send_reply(context, message.chat.id, each, ctx)
+        await _after_sending(context, ctx, each)
 
 
 async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -541,20 +565,14 @@ def keyboard(reply: Reply, lang: str, *, callbacks: bool = True) -> InlineKeyboa
     """URL buttons, choices (callback data is "<command>|<arg>", ≤ 64 bytes), paging, sharing, Confirm/Cancel."""
     rows: list[list[InlineKeyboardButton]] = [[InlineKeyboardButton(b.label, url=b.url)] for b in reply.buttons]
     if callbacks:
-        buttons = []
-        for choice in reply.choices:
-            data = f"{choice.command}{CALLBACK_SEP}{choice.arg}"
-            if len(data.encode()) <= 64:
-                buttons.append(InlineKeyboardButton(choice.label[:64], callback_data=data))
+        # Callback data is "<command>|<arg>": a Choice that would not fit 64 bytes is refused when it is made.
+        buttons = [InlineKeyboardButton(c.label[:64], callback_data=f"{c.command}{CALLBACK_SEP}{c.arg}")
+                   for c in reply.choices]
         per_row = 3 if len(buttons) > 6 else 2 if len(buttons) > 1 else 1
         rows += [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
-        if reply.page:
-            kind, page, pages = reply.page
-            nav = []
-            if page > 1:
-                nav.append(InlineKeyboardButton(t("prev", lang), callback_data=f"page|{kind}|{page - 1}"))
-            if page < pages:
-                nav.append(InlineKeyboardButton(t("next", lang), callback_data=f"page|{kind}|{page + 1}"))
+        if reply.pager:
+            nav = [InlineKeyboardButton(c.label, callback_data=f"{c.command}{CALLBACK_SEP}{c.arg}")
+                   for c in reply.pager.actions(lang)]
             if nav:
                 rows.append(nav)
         if reply.confirm:
@@ -728,13 +746,6 @@ def webhook_secret(settings: Settings) -> str:
     return secrets.token_urlsafe(32)  # 43 characters of A-Z a-z 0-9 _ -
 
 
-def webhook_options(settings: Settings) -> dict[str, Any]:
-    """PTB's webhook server: Telegram posts to BOT_WEBHOOK_URL, which a TLS proxy forwards to us; PTB registers
-    the secret with setWebhook and answers 403 to any post without it in X-Telegram-Bot-Api-Secret-Token."""
-    return {"listen": settings.webhook_listen, "port": settings.webhook_port, "url_path": WEBHOOK_PATH,
-            "webhook_url": settings.webhook_url, "secret_token": webhook_secret(settings)}
-
-
 def polling_error_callback(app: Application) -> Callable[[TelegramError], None]:
     """What run_polling gives updater.start_polling (PTB 22.8): getUpdates errors go to the error handlers, with
     no update. For driving the Updater directly (tests) the way run_polling does."""
@@ -745,22 +756,6 @@ def polling_error_callback(app: Application) -> Callable[[TelegramError], None]:
     return forward
 
 
-def run_telegram(settings: Settings) -> int:
+def redact_token_in_logs(token: str) -> None:
     for handler in logging.getLogger().handlers:
-        handler.addFilter(_RedactToken(settings.token))
-    try:
-        options = webhook_options(settings) if settings.webhook_url else None
-    except WebhookSecretError as exc:
-        log.error("refusing to start: %s", exc)
-        return 2
-    app = build_application(settings)
-    app.post_init = _post_init_then_freeze
-    try:
-        if options is not None:
-            app.run_webhook(**options, allowed_updates=Update.ALL_TYPES)
-        else:
-            app.run_polling(allowed_updates=Update.ALL_TYPES)  # getUpdates errors reach on_error
-    except InvalidToken:  # its message contains the token: say it without
-        log.error("Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather")
-        return 1
-    return 0
+        handler.addFilter(_RedactToken(token))

@@ -7,6 +7,7 @@ the server only picks the encoding and answers 304 when the client already has i
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from email.utils import parsedate_to_datetime
 
 from aiohttp import web
@@ -243,9 +244,13 @@ class WebServer:
             self._runner = None
 
 
-async def start_web(settings: Settings, registry: Registry) -> WebServer | None:
-    """Start the directory with the bot; a port already taken is logged, and the bot runs on without it."""
+async def start_web(settings: Settings, registry: Registry,
+                    add_routes: Callable[[web.UrlDispatcher], None] | None = None) -> WebServer | None:
+    """Start the one web server beside the bot: the directory, card images, and what `add_routes` adds (the
+    webhooks, /healthz). A port already taken is logged, and the bot runs on without it."""
     server = WebServer(registry, settings.http_listen, settings.http_port, settings.public_url)
+    if add_routes is not None:
+        add_routes(server.app.router)
     try:
         url = await server.start()
     except OSError as exc:

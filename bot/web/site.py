@@ -342,12 +342,14 @@ class Site:
         return found
 
     async def card_png(self, key: str) -> Payload | None:
-        for slug, (view, _) in list(self._units.items()):
+        """A card image by its content hash, among every unit's current cards (what the chat front-ends send,
+        Zalo by this URL): a changed card has a new hash, an old hash is gone."""
+        for unit in self.registry.places.units():
+            view = await self.registry.unit_view(unit)
             if key in view.page_keys:
                 spec = view.pages[view.page_keys.index(key)]
                 png = await self.registry.cards.render(spec, key)
                 return Payload.make(png, "image/png", cache=IMMUTABLE, last_modified=self.started)
-            del slug
         return None
 
     async def known_qr(self) -> None:
