@@ -9,7 +9,6 @@ every row it touched; /undo restores the "before" snapshot, refusing if someone 
 from __future__ import annotations
 
 import secrets
-import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
@@ -18,7 +17,7 @@ from typing import Any, ClassVar
 from bot.models import AuditEntry, Channel, ManagingUnit, Notice
 from bot.people import Person
 from bot.services import Registry
-from bot.store import Store, now_iso
+from bot.store import IntegrityError, Store, now_iso
 
 
 class Outcome:
@@ -368,7 +367,7 @@ class Changes:
             fields = {k: v for k, v in c.items() if k in _CHANNEL_FIELDS or (k == "updated_at" and v)}
             try:
                 await store.update_channel(c["id"], **fields)
-            except sqlite3.IntegrityError as exc:  # its old URL has been registered again since
+            except IntegrityError as exc:  # its old URL has been registered again since
                 raise _Conflict(c["url"]) from exc
         for n in before["notices"]:
             await store.set_notice_channels(n["id"], n.get("channel_ids") or [])

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sqlite3
 import sys
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from bot.i18n import EN, describe_refusal, describe_row, t
 from bot.ingest.draft import Draft
 from bot.people import CONSOLE, Person
 from bot.runtime import open_registry
-from bot.store import copy_database, inspect_file
+from bot.store import StoreError, copy_database, inspect_file
 from bot.transfer import channels_csv, export_registry, plan_import
 
 CLI_ACTOR = Person(CONSOLE, "cli")  # changes made from the command line (import, ingest)
@@ -156,7 +155,7 @@ def restore(settings: Settings, file: str) -> int:
         return 2
     try:
         copy_database(source, target)
-    except (OSError, sqlite3.Error) as exc:
+    except (OSError, StoreError) as exc:
         print(f"restore failed: {exc}", file=sys.stderr)
         return 2
     print(f"restored {file} into {target}; start the bot again", file=sys.stderr)
