@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
     command = args.command or "run"
-    if command == "run" and settings.token:
+    if command == "run" and (settings.token or settings.zalo_token):
         from bot.app import serve
 
         return asyncio.run(serve(settings))

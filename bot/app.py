@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
-from bot.backups import start_backups
+from bot.backups import BackupSchedule, start_backups
 from bot.config import Settings
 from bot.runtime import open_registry
 from bot.services import Registry
@@ -69,6 +69,7 @@ class App:
         self.web_server = web_server
         self.frontends: list[Frontend] = []
         self.web: WebServer | None = None
+        self.backups: BackupSchedule | None = None
         self._services: Services | None = None
         self._closers: list[Callable[[], Awaitable[Any]]] = []
         self._stopping = asyncio.Event()
@@ -83,7 +84,7 @@ class App:
         settings = self.settings
         registry = await open_registry(settings)
         self._closers.append(registry.store.close)
-        backups = start_backups(settings, registry.store)
+        backups = self.backups = start_backups(settings, registry.store)
         if backups is not None:
             self._closers.append(backups.stop)
         watcher = RegistryWatcher(registry)  # another process's change (python -m bot import) is seen too
@@ -166,10 +167,25 @@ async def serve(settings: Settings) -> int:
     from telegram.error import InvalidToken
 
     from bot.frontends.telegram import TelegramFrontend, WebhookSecretError, redact_token_in_logs
+    from bot.frontends.zalo.client import ZaloError
 
+    for token in (settings.token, settings.zalo_token):
+        if token:
+            redact_token_in_logs(token)
     async with App(settings) as app:
+        if settings.zalo_token:
+            from bot.frontends.zalo.client import ZaloClient, check_secret
+            from bot.frontends.zalo.frontend import ZaloFrontend
+
+            if settings.zalo_webhook_secret:
+                try:
+                    check_secret(settings.zalo_webhook_secret)
+                except ValueError as exc:
+                    log.error("refusing to start: ZALO_WEBHOOK_SECRET: %s", exc)
+                    return 2
+            client = ZaloClient(settings.zalo_token, base_url=settings.zalo_base_url)
+            app.add(ZaloFrontend(app.services, client, webhook_secret=settings.zalo_webhook_secret))
         if settings.token:
-            redact_token_in_logs(settings.token)
             try:
                 app.add(TelegramFrontend(app.services, freeze=True))
             except WebhookSecretError as exc:
@@ -179,6 +195,9 @@ async def serve(settings: Settings) -> int:
             await app.start()
         except InvalidToken:  # its message contains the token: say it without
             log.error("Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather")
+            return 1
+        except ZaloError as exc:  # never carries the token
+            log.error("Zalo refused to start the bot (%s); check ZALO_BOT_TOKEN in Zalo Bot Creator", exc)
             return 1
         await app.wait()
     return 0

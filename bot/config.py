@@ -23,6 +23,9 @@ class Settings:
     admin_ids: frozenset[Person] = frozenset()  # BOT_ADMIN_IDS: "123" (Telegram), "zalo:<id>"
     rate_limit: bool = True
     concurrency: int = 32
+    zalo_token: str = field(default="", repr=False)  # ZALO_BOT_TOKEN: the Zalo Bot Platform front-end
+    zalo_base_url: str = "https://bot-api.zaloplatforms.com"  # the older https://bot-api.zapps.me still answers
+    zalo_webhook_secret: str = field(default="", repr=False)  # set: webhook mode (8-256 characters); else polling
     webhook_url: str = ""
     webhook_secret: str = field(default="", repr=False)
     log_level: str = "INFO"
@@ -49,6 +52,9 @@ class Settings:
             admin_ids=parse_ids(e.get("BOT_ADMIN_IDS", "")),
             rate_limit=e.get("BOT_RATE_LIMIT", "1").strip() not in ("0", "false", "no", "off"),
             concurrency=max(1, int(e.get("BOT_CONCURRENCY") or defaults.concurrency)),
+            zalo_token=e.get("ZALO_BOT_TOKEN", "").strip(),
+            zalo_base_url=(e.get("ZALO_BASE_URL") or defaults.zalo_base_url).strip().rstrip("/"),
+            zalo_webhook_secret=e.get("ZALO_WEBHOOK_SECRET", "").strip(),
             webhook_url=e.get("BOT_WEBHOOK_URL", "").strip(),
             webhook_secret=e.get("BOT_WEBHOOK_SECRET", "").strip(),
             log_level=(e.get("BOT_LOG_LEVEL") or defaults.log_level).upper(),

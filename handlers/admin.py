@@ -643,5 +643,6 @@ async def import_file(ctx: Context, content: bytes) -> Reply:
 
 @command("import", menu=180, admin=True, private=True)
 async def import_command(ctx: Context, args: str) -> Reply:
-    """/import: in chat, send the JSON file as a document with /import as its caption."""
-    return Reply().add(ctx.t("import_usage"))
+    """/import: in chat, send the JSON file as a document with /import as its caption; where files cannot be
+    received (Zalo), where to do it instead."""
+    return Reply().add(ctx.t("import_usage" if ctx.uploads else "import_elsewhere"))

@@ -34,6 +34,7 @@ class Context:
     public_url: str = ""
     # The front-end has no buttons (console, Zalo): actions are numbered lines, a preview waits for typed words.
     typed: bool = False
+    uploads: bool = True  # the front-end can receive a file from the user (Zalo cannot)
 
     def t(self, key: str, **kwargs: object) -> str:
         return t(key, self.lang, **kwargs)

@@ -238,5 +238,6 @@ async def test_the_telegram_bot_backs_up_at_start_up_and_stops_at_shutdown(setti
     folder = tmp_path / "backups"
     async with running_bot(settings, api, backup_dir=folder, backup_interval=3600.0) as harness:
         await wait_for(lambda: len(backups_in(folder)) == 1)
-        schedule = harness.app.bot_data["backups"]
-    assert schedule._task is None  # cancelled and awaited by _post_shutdown
+        schedule = harness.root.backups
+        assert schedule is not None
+    assert schedule._task is None  # cancelled and awaited when the App closes

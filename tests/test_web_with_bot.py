@@ -21,7 +21,7 @@ PUBLIC = "https://kenh.example.gov.vn"
 
 async def test_the_directory_starts_and_stops_with_the_bot(settings: Settings, api: FakeBotApi) -> None:
     async with running_bot(settings, api, public_url=PUBLIC) as bot:
-        web = bot.app.bot_data["web"]
+        web = bot.root.web
         assert web is not None and web.port
         async with aiohttp.ClientSession() as session, session.get(web.url + "don-vi/can_tho/") as r:
             assert r.status == 200 and "Cần Thơ" in await r.text()
@@ -45,7 +45,7 @@ async def test_a_taken_port_does_not_stop_the_bot(settings: Settings, api: FakeB
     port = blocker.sockets[0].getsockname()[1]
     try:
         async with running_bot(settings, api, http_listen="127.0.0.1", http_port=port) as bot:
-            assert bot.app.bot_data["web"] is None
+            assert bot.root.web is None
             assert sent(await bot.send(message("/channels cần thơ")), "sendPhoto")
     finally:
         blocker.close()

@@ -14,6 +14,7 @@ import asyncio
 import logging
 import secrets
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +33,7 @@ from bot.frontends.zalo.receive import (
 )
 from bot.i18n import VI, t
 from bot.people import ZALO, Person
-from bot.replies import Reply, images_of
+from bot.replies import Image, Reply, images_of
 from bot.store import Store
 from handlers import Context
 from handlers.dispatch import TextInput, input_of_text
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "zalo"
 SEEN_FOR = 7 * 86400.0  # seconds a message_id is remembered: replays have been measured minutes to hours later
+IMAGES_KEPT = 256  # images sent lately, served for Zalo to fetch (cards, previews)
 DOWNLOAD_FOR = 600.0  # seconds an /export download link stays valid (and it works once)
 
 
@@ -99,7 +101,7 @@ class ZaloFrontend:
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._hook: WebhookHandler | None = None
-        self._in_flight: set[asyncio.Task[None]] = set()
+        self._images: OrderedDict[str, Image] = OrderedDict()
 
     # --- lifecycle --------------------------------------------------------------------------------------
     def routes(self, router: web.UrlDispatcher) -> None:
@@ -107,6 +109,7 @@ class ZaloFrontend:
             self._hook = webhook_handler(self.secret, self.on_event, self.seen, self.health_state)
             router.add_post(f"/{WEBHOOK_PATH}", self._hook.handle)
         router.add_get(r"/download/{token:[A-Za-z0-9_-]{32}}/{name}", self._download)
+        router.add_get(r"/zalo/image/{key:[0-9a-f]{16,128}}.png", self._image)
 
     async def start(self) -> None:
         if not self.public_url:
@@ -166,7 +169,8 @@ class ZaloFrontend:
         message; a file as a download link."""
         if self.public_url:
             for image in images_of(reply.image):
-                await self.client.send_photo(chat_id, f"{self.public_url}/card/{image.key}.png")
+                self._remember(image)
+                await self.client.send_photo(chat_id, f"{self.public_url}/zalo/image/{image.key}.png")
         for text in render(reply, lang, limit=MAX_TEXT):
             await self.client.send_message(chat_id, text)
         for name, content in ([reply.document] if reply.document else []) + reply.extra_documents:
@@ -185,6 +189,22 @@ class ZaloFrontend:
         minutes = int(self.downloads.ttl // 60)
         return t("download_link", lang, name=name, url=f"{self.public_url}/download/{token}/{name}",
                  minutes=minutes)
+
+    def _remember(self, image: Image) -> None:
+        """Zalo fetches each image by its URL after sendPhoto: the images sent lately stay reachable there
+        (content-addressed: a URL always means the same bytes; a card's URL outlives this memo, see _image)."""
+        self._images[image.key] = image
+        self._images.move_to_end(image.key)
+        while len(self._images) > IMAGES_KEPT:
+            self._images.popitem(last=False)
+
+    async def _image(self, request: web.Request) -> web.StreamResponse:
+        key = request.match_info["key"]
+        image = self._images.get(key)
+        if image is not None:
+            return web.Response(body=await image.png_async(), content_type="image/png",
+                                headers={"Cache-Control": "public, max-age=31536000, immutable"})
+        raise web.HTTPFound(f"/card/{key}.png")  # a unit's current card (after a restart, say): the directory's
 
     async def _download(self, request: web.Request) -> web.Response:
         found = self.downloads.take(request.match_info["token"])
