@@ -36,8 +36,8 @@ class Command:
 
     def description(self, lang: str) -> str:
         """The menu line: the help text after its "— ", at most 256 characters (Telegram's limit)."""
-        key = f"help_{self.name}" if has(f"help_{self.name}") else f"menu_{self.name}"
-        return t(key, lang).split("— ", 1)[-1][:256]
+        text = t(f"help_{self.name}", lang) if has(f"help_{self.name}") else t(f"menu_{self.name}", lang)
+        return text.split("— ", 1)[-1][:256]
 
     async def __call__(self, ctx: Context, args: str) -> Reply:
         refused = await self.refusal(ctx)

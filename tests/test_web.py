@@ -292,7 +292,7 @@ async def test_settings_from_env() -> None:
     from bot.config import Settings
 
     s = Settings.from_env({"BOT_HTTP_PORT": "9090", "BOT_PUBLIC_URL": "https://x.vn/", "BOT_HTTP_LISTEN": "127.0.0.1"})
-    assert (s.http_port, s.public_url, s.http_listen, s.webhook_port) == (9090, "https://x.vn", "127.0.0.1", 8443)
-    d = Settings.from_env({})
-    assert (d.http_port, d.http_listen, d.public_url) == (8080, "0.0.0.0", "")
+    assert (s.http_port, s.public_url, s.http_listen) == (9090, "https://x.vn", "127.0.0.1")
+    d = Settings.from_env({"BOT_WEBHOOK_PORT": "9999"})  # gone: BOT_HTTP_PORT serves the webhooks too
+    assert (d.http_port, d.http_listen, d.public_url) == (8443, "0.0.0.0", "")
     assert replace(d, http_port=0).http_port == 0

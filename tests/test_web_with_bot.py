@@ -89,5 +89,5 @@ async def test_the_console_names_the_page_when_public_url_is_set(settings: Setti
     out = io.StringIO()
     await run_console(replace(settings, public_url=PUBLIC), io.StringIO("/channels cần thơ\n/poster cần thơ\n"), out)
     text = out.getvalue()
-    assert f"🌐 {PUBLIC}/don-vi/can_tho/" in text
+    assert f"🌐 Trang của Cần Thơ: {PUBLIC}/don-vi/can_tho/" in text
     assert "[file] " in text and "can_tho-poster.pdf" in text

@@ -4,6 +4,7 @@ API, the real App and web server (cards served under BOT_PUBLIC_URL and fetched 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,6 +20,7 @@ from bot.frontends.zalo.client import ZaloClient
 from bot.frontends.zalo.frontend import ZaloFrontend
 from bot.people import ZALO, Person
 from tests.conftest import decode_qr
+from tests.fakebot.server import FakeBotApi
 from tests.fakezalo.server import GROUP_ID, USER_ID, FakeZaloApi
 from tests.telegram_harness import free_port
 
@@ -212,3 +214,52 @@ async def test_a_group_member_gets_the_same_answers(settings: Settings, fake: Fa
     async with zalo_bot(settings, fake):
         [text] = await ask(fake, "/channels cần thơ", group=GROUP_ID)
         assert FANPAGE in text
+
+
+async def test_one_process_serves_telegram_and_zalo_from_one_registry(
+        settings: Settings, fake: FakeZaloApi, api: FakeBotApi) -> None:
+    """A change confirmed on Telegram is on Zalo at once: the new link in the text and a new card URL whose QR
+    codes decode to the new set."""
+    from telegram import Update
+
+    from bot.frontends.telegram import TelegramFrontend
+    from tests.fakebot.updates import callback, message
+    from tests.telegram_harness import SUPER_ADMIN
+
+    port = free_port()
+    s = replace(settings, token=api.token, base_url=api.base_url, base_file_url=api.base_file_url,
+                zalo_token=fake.token, zalo_base_url=fake.client_base_url, http_listen="127.0.0.1", http_port=port,
+                public_url=f"http://127.0.0.1:{port}", admin_ids=frozenset({Person.telegram(SUPER_ADMIN)}))
+    admin = {"id": SUPER_ADMIN, "is_bot": False, "first_name": "Quản trị", "language_code": "vi"}
+    async with App(s) as app:
+        telegram = TelegramFrontend(app.services, poll=False)
+        app.add(telegram)
+        app.add(ZaloFrontend(app.services, ZaloClient(fake.token, base_url=fake.client_base_url), poll_timeout=1,
+                             min_interval=0.01))
+        await app.start()
+        [before] = await ask(fake, "/channels huế")
+        assert NEW_PAGE not in before
+
+        async def send(update: dict[str, Any]) -> list[Any]:
+            if "callback_query" in update:
+                api.open_query(update["callback_query"]["id"])
+            start = len(api.calls)
+            await telegram.app.process_update(Update.de_json({"update_id": len(api.calls) + 1, **update},
+                                                             telegram.app.bot))
+            return api.calls[start:]
+
+        calls = await send(message(f"/addchannel huế {NEW_PAGE} Trang Huế", user=admin))
+        markup = next(c.params["reply_markup"] for c in calls if c.params.get("reply_markup"))
+        markup = markup if isinstance(markup, dict) else json.loads(markup)
+        yes = next(b["callback_data"] for row in markup["inline_keyboard"] for b in row
+                   if str(b.get("callback_data", "")).startswith("yes|"))
+        await send(callback(yes, user=admin))
+        photos_before = len(photos(fake))
+        [after] = await ask(fake, "/channels huế")
+        assert NEW_PAGE in after
+        [card] = photos(fake)[photos_before:]
+        assert NEW_PAGE in decode_qr(card.photo_bytes)
+        async with aiohttp.ClientSession() as http, http.get(f"{s.public_url}/healthz") as health:
+            body = await health.json()
+        assert body["ok"] and set(body["frontends"]) == {"telegram", "zalo"}
+        assert body["frontends"]["zalo"]["mode"] == "polling"

@@ -441,6 +441,8 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         rendering = _rendering(reply, ctx.lang)
         if len(rendering.messages) == 1:
             text, markup = rendering.messages[0]
+            if message.text == to_plain(reply.lines) and message.reply_markup == markup:
+                return  # the same page again: nothing to change (Telegram would refuse "not modified")
             try:
                 await query.edit_message_text(text, reply_markup=markup)
                 return
