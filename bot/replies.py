@@ -135,8 +135,7 @@ class Reply:
     share_query: str | None = None  # what to offer to share on (Telegram: into a chat, through inline mode)
     confirm: Confirmation | None = None
     pager: Pager | None = None
-    document: tuple[str, bytes] | None = None  # (file name, content) to send as a file
-    extra_documents: list[tuple[str, bytes]] = field(default_factory=list)
+    files: list[tuple[str, bytes]] = field(default_factory=list)  # (file name, content): exports, posters
     settled: bool = False  # answers a Confirm / Cancel for good: its buttons can go
     role_changed: Person | None = None  # whose admin role changed: front-ends refresh that user's menu
     alert: bool = False  # a refusal: to a button press in a group, shown to the presser alone

@@ -617,8 +617,8 @@ def _action(ctx: Context, action: str) -> str:
 async def export(ctx: Context, args: str) -> Reply:
     data = await export_registry(ctx.registry.store)
     reply = Reply().add(ctx.t("exported", channels=len(data["channels"]), notices=len(data["notices"])))
-    reply.document = ("registry.json", json.dumps(data, ensure_ascii=False, indent=1).encode())
-    reply.extra_documents = [("channels.csv", channels_csv(data))]
+    reply.files = [("registry.json", json.dumps(data, ensure_ascii=False, indent=1).encode()),
+                   ("channels.csv", channels_csv(data))]
     return reply
 
 

@@ -24,5 +24,5 @@ async def poster(ctx: Context, args: str) -> Reply:
     reply = Reply().add(ctx.t("poster_caption", name=unit.full_name))
     if ctx.public_url:
         reply.add(ctx.t("poster_link", url=f"{ctx.public_url}/don-vi/{unit.slug}/poster.pdf"))
-    reply.document = (f"{unit.slug}-poster.pdf", payload.body)
+    reply.files = [(f"{unit.slug}-poster.pdf", payload.body)]
     return reply

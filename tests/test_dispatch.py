@@ -117,7 +117,7 @@ async def test_admin_and_private_rules_are_the_commands_own(setup: tuple[Registr
     ctx = context(registry, ADMIN)
     ctx.private = False
     [group] = await dispatcher.dispatch(ctx, CommandInput("export", ""))
-    assert group.document is None and group.alert
+    assert group.files == [] and group.alert
     [picked] = await dispatcher.dispatch(context(registry), PickInput("grant", "zalo:abc"))
     assert await registry.store.admins() == [] and picked.notify == [] and picked.role_changed is None
 

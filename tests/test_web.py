@@ -271,11 +271,11 @@ async def test_poster_in_chat_is_a_document(registry: Registry) -> None:
     from handlers.context import Context
 
     reply = await COMMANDS["poster"](Context(registry, "vi", Person.telegram(1), public_url=PUBLIC), "bến tre")
-    assert reply.document is not None and reply.document[0] == "vinh_long-poster.pdf"
-    assert reply.document[1].startswith(b"%PDF")
+    [(name, content)] = reply.files
+    assert name == "vinh_long-poster.pdf" and content.startswith(b"%PDF")
     assert any(f"{PUBLIC}/don-vi/vinh_long/poster.pdf" in s.text for line in reply.lines for s in line)
     reply = await COMMANDS["poster"](Context(registry, "vi", Person.telegram(1)), "")
-    assert reply.document is None
+    assert reply.files == []
 
 
 async def test_card_in_chat_links_to_its_page_when_public_url_is_set(registry: Registry) -> None:

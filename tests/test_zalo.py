@@ -263,3 +263,75 @@ async def test_one_process_serves_telegram_and_zalo_from_one_registry(
             body = await health.json()
         assert body["ok"] and set(body["frontends"]) == {"telegram", "zalo"}
         assert body["frontends"]["zalo"]["mode"] == "polling"
+
+
+async def test_a_super_admin_grants_a_zalo_user_by_id_who_can_then_change_the_registry(
+        settings: Settings, fake: FakeZaloApi) -> None:
+    async with zalo_bot(settings, fake) as (app, _):
+        [granted] = await ask(fake, f"/grant {USER_ID}", user=ADMIN_ID)
+        assert f"zalo:{USER_ID}" in granted
+        assert await app.services.registry.store.is_admin(Person(ZALO, USER_ID))
+        assert not await app.services.registry.store.is_admin(Person("telegram", "1"))
+        preview = "\n".join(await ask(fake, f"/addchannel huế {NEW_PAGE} Trang Huế"))
+        assert "XEM TRƯỚC" in preview
+        history = "\n".join(await ask(fake, "/admins", user=ADMIN_ID))
+        assert f"zalo:{USER_ID}" in history and f"zalo:{ADMIN_ID}" in history
+        [revoked] = await ask(fake, f"/revoke zalo:{USER_ID}", user=ADMIN_ID)
+        assert not await app.services.registry.store.is_admin(Person(ZALO, USER_ID)), revoked
+
+
+async def test_an_image_url_is_content_addressed_and_cached(settings: Settings, fake: FakeZaloApi) -> None:
+    async with zalo_bot(settings, fake):
+        await ask(fake, "cần thơ")
+        [photo] = photos(fake)
+        async with aiohttp.ClientSession() as http:
+            async with http.get(photo.photo_url) as first:
+                etag = first.headers["ETag"]
+                assert first.status == 200 and "immutable" in first.headers["Cache-Control"]
+                assert await first.read() == photo.photo_bytes
+            async with http.get(photo.photo_url, headers={"If-None-Match": etag}) as again:
+                assert again.status == 304
+            base = photo.photo_url.rsplit("/", 1)[0]
+            for path in ("/../../bot.sqlite3", "/%2e%2e%2fbot.sqlite3", "/0000.png", "/" + "a" * 64 + ".png"):
+                async with http.get(base + path) as missing:
+                    assert missing.status == 404, path
+
+
+def test_sigterm_stops_a_zalo_bot_cleanly(tmp_path: Any) -> None:
+    """`python -m bot` with ZALO_BOT_TOKEN, stopped by SIGTERM: exit 0, no traceback, the web server closed."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import threading
+    import time
+    from pathlib import Path
+
+    loop = asyncio.new_event_loop()
+    fake = FakeZaloApi(max_poll_wait=0.3)
+    loop.run_until_complete(fake.start())
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    env.update(ZALO_BOT_TOKEN=fake.token, ZALO_BASE_URL=fake.client_base_url, BOT_DB_PATH=str(tmp_path / "z.sqlite3"),
+               BOT_HTTP_LISTEN="127.0.0.1", BOT_HTTP_PORT=str(port), BOT_PUBLIC_URL=f"http://127.0.0.1:{port}")
+    root = Path(__file__).resolve().parent.parent
+    process = subprocess.Popen([sys.executable, "-m", "bot"], env=env, cwd=root, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not any(c.method == "getUpdates" for c in fake.calls) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert any(c.method == "getUpdates" for c in fake.calls)
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=30)
+        assert process.returncode == 0, err
+        assert "Traceback" not in err and fake.token not in err
+    finally:
+        if process.poll() is None:
+            process.kill()
+        asyncio.run_coroutine_threadsafe(fake.close(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(5)
+        loop.close()

@@ -79,7 +79,7 @@ class Console:
             if not path.exists():
                 path.write_bytes(image.png)
             self._print(f"[image] {path}")
-        for name, content in ([reply.document] if reply.document else []) + reply.extra_documents:
+        for name, content in reply.files:
             self.media_dir.mkdir(parents=True, exist_ok=True)
             path = self.media_dir / name
             path.write_bytes(content)

@@ -603,7 +603,7 @@ async def send_reply(context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Re
         await _send_album(ctx, bot, chat_id, images, rendering.caption)
     for text, markup in rendering.messages:
         await bot.send_message(chat_id, text, reply_markup=markup)
-    for name, content in ([reply.document] if reply.document else []) + reply.extra_documents:
+    for name, content in reply.files:
         await bot.send_document(chat_id, InputFile(content, filename=name))
 
 

@@ -173,7 +173,7 @@ class ZaloFrontend:
                 await self.client.send_photo(chat_id, f"{self.public_url}/zalo/image/{image.key}.png")
         for text in render(reply, lang, limit=MAX_TEXT):
             await self.client.send_message(chat_id, text)
-        for name, content in ([reply.document] if reply.document else []) + reply.extra_documents:
+        for name, content in reply.files:
             await self.client.send_message(chat_id, self._download_line(name, content, lang))
 
     async def _send_quietly(self, chat_id: str, reply: Reply, lang: str) -> None:
@@ -202,8 +202,10 @@ class ZaloFrontend:
         key = request.match_info["key"]
         image = self._images.get(key)
         if image is not None:
-            return web.Response(body=await image.png_async(), content_type="image/png",
-                                headers={"Cache-Control": "public, max-age=31536000, immutable"})
+            headers = {"Cache-Control": "public, max-age=31536000, immutable", "ETag": f'"{key}"'}
+            if request.headers.get("If-None-Match") == f'"{key}"':
+                return web.Response(status=304, headers=headers)
+            return web.Response(body=await image.png_async(), content_type="image/png", headers=headers)
         raise web.HTTPFound(f"/card/{key}.png")  # a unit's current card (after a restart, say): the directory's
 
     async def _download(self, request: web.Request) -> web.Response:
