@@ -40,6 +40,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python -m pip install --quiet 'aiogram>=3,<4'
 	PTB_TIMEDELTA=1 NO_PROXY=127.0.0.1,localhost $(BIN)/python -m bench
 	NO_PROXY=127.0.0.1,localhost $(BIN)/python -m bench.web --write
+	NO_PROXY=127.0.0.1,localhost $(BIN)/python -m bench.zalo --write
 	$(BIN)/python -m bench.ingest --write
 
 clean:
