@@ -4,20 +4,25 @@ A change is stored as *pending* until its author confirms it; confirming flips t
 done in the same transaction that applies the change, so a second Confirm, a Confirm after Cancel, or someone
 else's Confirm changes nothing. Every applied change writes one audit row holding before/after snapshots of
 every row it touched; /undo restores the "before" snapshot, refusing if someone changed those rows since.
+What each kind of change writes (and, for the ones previewed as a card, shows) is in bot.change_kinds.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar
+from typing import Any
 
-from bot.models import AuditEntry, Channel, ManagingUnit, Notice
+from bot.change_kinds import KINDS, Touched, successor_problem, today
+from bot.change_kinds import Conflict as _Conflict
+from bot.change_kinds import snapshot as _snapshot
+from bot.models import AuditEntry, Channel
 from bot.people import Person
 from bot.services import Registry
-from bot.store import IntegrityError, Store, now_iso
+from bot.store import IntegrityError, Store
+
+__all__ = ["UNDO", "Changes", "Outcome", "Result", "today"]
 
 
 class Outcome:
@@ -42,15 +47,6 @@ class Result:
 
 
 UNDO = "undo"  # the pending kind of a previewed /undo: {"audit_id": …}
-
-
-def today() -> str:
-    return now_iso()[:10]
-
-
-def _checked_on(p: dict[str, Any]) -> str:
-    """The date the change's preview showed as the channels' "as of" (so the saved card matches it)."""
-    return str(p.get("verified_on") or today())
 
 
 class Changes:
@@ -130,11 +126,11 @@ class Changes:
     # --- applying --------------------------------------------------------------------------------------
     async def _apply(self, kind: str, p: dict[str, Any], actor: Person, actor_name: str | None) -> str | None:
         """Apply one change inside the caller's transaction; one audit row records every row it touched."""
-        applier = self._APPLIERS.get(kind)
-        if applier is None:
+        change = KINDS.get(kind)  # bot.change_kinds: one object per kind, shared with its preview
+        if change is None:
             raise ValueError(f"unknown change kind {kind}")
-        work = _Touched(self.store)
-        place_slug = await applier(self, work, p)
+        work = Touched(self.store)
+        place_slug = await change.apply(self.registry, work, p)
         before, after = work.before(), await work.after()
         self._touched |= _places_in(before) | _places_in(after)
         notice_ids = [n["id"] for n in after["notices"]]
@@ -144,163 +140,9 @@ class Changes:
                                    entity_id=(notice_ids or channel_ids or [None])[0], before=before, after=after)
         return place_slug
 
-    async def _add_channel(self, work: _Touched, p: dict[str, Any]) -> str:
-        await self._require_free_url(p["url"])
-        channel_id = await self.store.insert_channel(
-            place_slug=p["place_slug"], platform=p["platform"], name=p["name"], url=p["url"],
-            verified_on=_checked_on(p), notice_id=p.get("notice_id"))
-        work.created_channel(channel_id)
-        return str(p["place_slug"])
-
-    async def _edit_channel(self, work: _Touched, p: dict[str, Any]) -> str:
-        channel = await work.channel(p["channel_id"])
-        fields = dict(p["fields"])
-        if "url" in fields:
-            await self._require_free_url(fields["url"])
-        if "place_slug" in fields and channel.superseded_by is not None:
-            raise _Conflict(channel.url)  # its successor stays in its unit: retire or re-point that first
-        await self.store.update_channel(channel.id, **fields, verified_on=_checked_on(p))
-        return str(fields.get("place_slug", channel.place_slug))
-
-    async def _retire_channel(self, work: _Touched, p: dict[str, Any]) -> str:
-        channel = await work.channel(p["channel_id"])
-        if channel.status != "active":
-            raise _Conflict(channel.url)
-        successor_id = None
-        if p.get("successor_url"):
-            existing = await self.store.channel_by_url(p["successor_url"])
-            if existing is None:
-                successor_id = await self.store.insert_channel(
-                    place_slug=channel.place_slug, platform=p["successor_platform"], name=channel.name,
-                    url=p["successor_url"], verified_on=_checked_on(p))
-                work.created_channel(successor_id)
-            else:
-                # An existing successor is read, not written: it is part of what undo must find unchanged.
-                successor = await work.channel(existing.id)
-                if problem := self.successor_problem(channel, successor):
-                    raise _Conflict(problem)
-                successor_id = successor.id
-        await self.store.update_channel(channel.id, status="superseded" if successor_id else "retired",
-                                        superseded_by=successor_id)
-        return channel.place_slug
-
     def successor_problem(self, channel: Channel, successor: Channel) -> str | None:
         """Why `successor` cannot replace `channel` (another unit, not active, itself), or None."""
-        places = self.registry.places
-        if successor.id == channel.id:
-            return successor.url
-        if places.unit_of(places.places[successor.place_slug]) != places.unit_of(places.places[channel.place_slug]):
-            return successor.url
-        if successor.status != "active":
-            return successor.url
-        return None
-
-    async def _add_notice(self, work: _Touched, p: dict[str, Any]) -> str:
-        notice_id = await self._insert_notice(p)
-        work.created_notice(notice_id)
-        for channel_id in p["channel_ids"]:
-            await work.channel(channel_id)
-            await self.store.link_notice_channel(notice_id, channel_id)
-            # The newest notice is the channel's source from now on.
-            await self.store.update_channel(channel_id, notice_id=notice_id, verified_on=_checked_on(p))
-        return str(p["place_slug"])
-
-    async def _apply_import(self, work: _Touched, p: dict[str, Any]) -> str | None:
-        store = self.store
-        notice_ids: dict[str, int] = {}
-        for n in p["notices"]:
-            existing = await store.notice_id_by_key(n["key"]) if n.get("key") else None
-            if existing is None:
-                existing = await self._insert_notice(n)
-                work.created_notice(existing)
-            notice_ids[str(n["ref"])] = existing
-        for c in p["channels"]:
-            notice_id = notice_ids.get(str(c.get("notice_ref"))) if c.get("notice_ref") is not None else None
-            current = await store.channel_by_url(c["url"])
-            if current is None:
-                channel_id = await store.insert_channel(
-                    place_slug=c["place_slug"], platform=c["platform"], name=c["name"], url=c["url"],
-                    verified_on=c.get("verified_on") or today(), notice_id=notice_id, status=c.get("status", "active"),
-                    as_written=c.get("as_written"), since=c.get("since"))
-                work.created_channel(channel_id)
-            else:
-                await work.channel(current.id)
-                channel_id = current.id
-                await store.update_channel(current.id, name=c["name"], place_slug=c["place_slug"],
-                                           status=c.get("status", "active"), notice_id=notice_id or current.notice_id)
-            if notice_id:
-                await work.notice(notice_id)
-                await store.link_notice_channel(notice_id, channel_id)
-        for c in p["channels"]:  # successors may come later in the file than what they replace
-            if c.get("superseded_by_url"):
-                successor = await store.channel_by_url(c["superseded_by_url"])
-                own = await store.channel_by_url(c["url"])
-                if successor and own:
-                    await work.channel(successor.id)
-                    if problem := self.successor_problem(own, successor) if own.status == "active" else None:
-                        raise _Conflict(problem)
-                    await store.update_channel(own.id, superseded_by=successor.id)
-        return None
-
-    async def _ingest(self, work: _Touched, p: dict[str, Any]) -> str:
-        """A notice read by bot.ingest, with its channels: new ones registered, ones of the same unit re-sourced
-        to it, retired and replaced ones marked so. A link registered to another unit refuses the whole change."""
-        places = self.registry.places
-        unit = places.unit_of(places.places[p["place_slug"]])
-        notice_id = await self._insert_notice(p["notice"])
-        work.created_notice(notice_id)
-        ids: dict[str, int] = {}
-        for c in p["channels"]:
-            status = "active" if c["status"] == "active" else "retired"  # "superseded" once its successor is in
-            existing = await self.store.channel_by_url(c["url"])
-            if existing is None:
-                channel_id = await self.store.insert_channel(
-                    place_slug=p["place_slug"], platform=c["platform"], name=c["name"], url=c["url"],
-                    verified_on=today(), notice_id=notice_id, status=status, as_written=c.get("as_written"),
-                    since=c.get("since"))
-                work.created_channel(channel_id)
-            else:
-                channel = await work.channel(existing.id)
-                if places.unit_of(places.places[channel.place_slug]) != unit:
-                    raise _Conflict(channel.url)
-                channel_id = channel.id
-                await self.store.update_channel(channel_id, notice_id=notice_id, verified_on=today(), status=status,
-                                                superseded_by=None, since=c.get("since") or channel.since)
-            await self.store.link_notice_channel(notice_id, channel_id)
-            ids[c["url"]] = channel_id
-        for c in p["channels"]:
-            successor = ids.get(c.get("superseded_by_url") or "")
-            if successor is not None and successor != ids[c["url"]]:
-                await self.store.update_channel(ids[c["url"]], status="superseded", superseded_by=successor)
-        return str(p["place_slug"])
-
-    _APPLIERS: ClassVar[dict[str, Callable[..., Awaitable[str | None]]]] = {
-        "add_channel": _add_channel,
-        "edit_channel": _edit_channel,
-        "retire_channel": _retire_channel,
-        "add_notice": _add_notice,
-        "import": _apply_import,
-        "ingest": _ingest,
-    }
-
-    async def _insert_notice(self, n: dict[str, Any]) -> int:
-        unit_id = None
-        if n.get("managing_unit"):
-            m = n["managing_unit"]
-            unit_id = await self.store.insert_managing_unit(
-                ManagingUnit(m["name"], m.get("address"), m.get("phone"), tuple(m.get("emails") or ())))
-        notice = Notice(
-            id=n.get("id") or 0, key=n.get("key"), place_slug=n["place_slug"], issuer=n["issuer"],
-            number=n.get("number"), number_suffix=n.get("number_suffix"), year=n["year"], month=n.get("month"),
-            day=n.get("day"), location=n.get("location"), subject=n["subject"], summary=n.get("summary"),
-            signer=n.get("signer"), signer_title=n.get("signer_title"), recipients=tuple(n.get("recipients") or ()),
-            url=n.get("url"),
-        )
-        return await self.store.insert_notice(notice, unit_id)
-
-    async def _require_free_url(self, url: str) -> None:
-        if await self.store.channel_by_url(url) is not None:
-            raise _Conflict(url)
+        return successor_problem(self.registry.places, channel, successor)
 
     # --- undo ------------------------------------------------------------------------------------------
     async def undo_candidate(self, actor: Person) -> AuditEntry | Result:
@@ -388,49 +230,6 @@ class Changes:
         self._touched |= _places_in(before) | _places_in(after)
 
 
-class _Touched:
-    """The rows one change touches, each with its state before the change first touched it (None: created)."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self._channels: dict[int, dict[str, Any] | None] = {}
-        self._notices: dict[int, dict[str, Any] | None] = {}
-
-    async def channel(self, channel_id: int) -> Channel:
-        """Read a channel the change will read or write, remembering how it was."""
-        channel = await self.store.channel_by_id(channel_id)
-        if channel is None:
-            raise _Conflict(str(channel_id))
-        self._channels.setdefault(channel_id, asdict(channel))
-        return channel
-
-    async def notice(self, notice_id: int) -> None:
-        if notice_id not in self._notices:
-            found = await self.store.notices_by_ids([notice_id])
-            if not found:
-                raise _Conflict(str(notice_id))
-            self._notices[notice_id] = asdict(found[0])
-
-    def created_channel(self, channel_id: int) -> None:
-        self._channels.setdefault(channel_id, None)
-
-    def created_notice(self, notice_id: int) -> None:
-        self._notices.setdefault(notice_id, None)
-
-    def before(self) -> dict[str, Any]:
-        return {"channels": [row for row in self._channels.values() if row is not None],
-                "notices": [row for row in self._notices.values() if row is not None]}
-
-    async def after(self) -> dict[str, Any]:
-        return await _snapshot(self.store, list(self._channels), list(self._notices))
-
-
-async def _snapshot(store: Store, channel_ids: list[int], notice_ids: list[int]) -> dict[str, Any]:
-    channels = [c for c in [await store.channel_by_id(i) for i in channel_ids] if c]
-    notices = await store.notices_by_ids(notice_ids) if notice_ids else []
-    return {"channels": [asdict(c) for c in channels], "notices": [asdict(n) for n in notices]}
-
-
 _CHANNEL_FIELDS = ("place_slug", "platform", "name", "url", "status", "superseded_by", "notice_id", "verified_on",
                    "as_written", "since")
 
@@ -439,10 +238,6 @@ def _comparable(snapshot: dict[str, Any]) -> dict[str, Any]:
     """A snapshot as compared by undo: every channel field; each notice's id and its linked channels."""
     return {"channels": sorted((c for c in snapshot["channels"]), key=lambda c: c["id"]),
             "notices": sorted((n["id"], sorted(n.get("channel_ids") or [])) for n in snapshot["notices"])}
-
-
-class _Conflict(Exception):
-    pass
 
 
 def _places_in(snapshot: dict[str, Any]) -> set[str]:

@@ -8,11 +8,11 @@ import json
 import re
 import secrets
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.change_kinds import ADD_CHANNEL, EDIT_CHANNEL, RETIRE_CHANNEL
 from bot.changes import UNDO, Changes, Outcome, Result, today
 from bot.i18n import EN, VI, describe_refusal, describe_row, has, t
 from bot.links import Link, LinkError, parse_link
@@ -171,13 +171,11 @@ async def addchannel(ctx: Context, args: str) -> Reply:
     name = clean_name(ctx, " ".join(words[at + 1 :])) if len(words) > at + 1 else place.full_name
     if isinstance(name, Reply):
         return name
-    day = today()  # the "as of" the preview shows is the one saved (bot.changes._checked_on)
+    # The "as of" the preview shows is the one saved (bot.change_kinds.checked_on).
     payload = {"place_slug": place.slug, "platform": link.platform, "url": link.url, "name": name,
-               "verified_on": day}
-    current = await ctx.registry.store.channels_of(ctx.registry.scope(ctx.registry.places.unit_of(place)))
-    new = Channel(id=0, place_slug=place.slug, platform=payload["platform"], name=name, url=payload["url"],
-                  status="active", notice_id=None, verified_on=day)
-    return await _preview(ctx, place, [*current, new], ctx.t("what_add", url=payload["url"]), "add_channel", payload)
+               "verified_on": today()}
+    shown = await ADD_CHANNEL.preview(ctx.registry, payload)
+    return await _preview(ctx, place, shown, ctx.t("what_add", url=payload["url"]), ADD_CHANNEL.kind, payload)
 
 
 async def _registered(ctx: Context, text: str) -> Channel | Reply:
@@ -217,15 +215,10 @@ async def editchannel(ctx: Context, args: str) -> Reply:
         if isinstance(target, Reply):
             return target
         fields["place_slug"] = target.slug
-    day = today()
-    edited = replace(channel, **fields, verified_on=day)  # as the applier saves it: checked today
-    place = ctx.registry.places.places[edited.place_slug]
-    current = await ctx.registry.store.channels_of(ctx.registry.scope(ctx.registry.places.unit_of(place)))
-    shown = [edited if c.id == channel.id else c for c in current]
-    if all(c.id != channel.id for c in shown) and channel.status == "active":
-        shown.append(edited)
-    payload = {"channel_id": channel.id, "fields": fields, "verified_on": day}
-    return await _preview(ctx, place, shown, ctx.t("what_edit", url=channel.url), "edit_channel", payload)
+    payload = {"channel_id": channel.id, "fields": fields, "verified_on": today()}
+    place = ctx.registry.places.places[EDIT_CHANNEL.place_slug(channel, payload)]
+    shown = await EDIT_CHANNEL.preview(ctx.registry, payload)  # as the change saves it: checked today
+    return await _preview(ctx, place, shown, ctx.t("what_edit", url=channel.url), EDIT_CHANNEL.kind, payload)
 
 
 @command("retirechannel", menu=120, admin=True)
@@ -239,11 +232,7 @@ async def retirechannel(ctx: Context, args: str) -> Reply:
         return channel
     if channel.status != "active":
         return Reply().add(ctx.t("already_retired", url=channel.url))
-    day = today()
-    payload: dict[str, object] = {"channel_id": channel.id, "verified_on": day}
-    place = ctx.registry.places.places[channel.place_slug]
-    current = await ctx.registry.store.channels_of(ctx.registry.scope(ctx.registry.places.unit_of(place)))
-    shown = [c for c in current if c.id != channel.id]
+    payload: dict[str, object] = {"channel_id": channel.id, "verified_on": today()}
     if len(parts) == 2:
         link = _link(ctx, parts[1])
         if isinstance(link, Reply):
@@ -252,15 +241,14 @@ async def retirechannel(ctx: Context, args: str) -> Reply:
             return Reply().add(ctx.t("retire_usage"))
         payload.update(successor_url=link.url, successor_platform=link.platform)
         successor = await ctx.registry.store.channel_by_url(link.url)
-        if successor is None:
-            # The replacement as it will be saved: the old page's name, but none of its sources or dates.
-            shown.append(replace(channel, id=0, url=link.url, platform=link.platform, verified_on=day, notice_id=None,
-                                 as_written=None, since=None, created_at=None, updated_at=None))
-        elif changes(ctx).successor_problem(channel, successor):
+        if successor is not None and changes(ctx).successor_problem(channel, successor):
             owner = ctx.registry.places.unit_of(ctx.registry.places.places[successor.place_slug])
             return Reply().add(ctx.t("successor_refused", url=successor.url, name=owner.full_name,
                                      status=ctx.t(f"status_{successor.status}")))
-    return await _preview(ctx, place, shown, ctx.t("what_retire", url=channel.url), "retire_channel", payload)
+    # A new successor as it will be saved: the old page's name, but none of its sources or dates.
+    shown = await RETIRE_CHANNEL.preview(ctx.registry, payload)
+    place = ctx.registry.places.places[channel.place_slug]
+    return await _preview(ctx, place, shown, ctx.t("what_retire", url=channel.url), RETIRE_CHANNEL.kind, payload)
 
 
 # --- confirm / cancel ---------------------------------------------------------------------------------------
