@@ -114,10 +114,13 @@ class Dispatcher:
         if isinstance(event, PickInput):
             return [await self._run(ctx, event.command, event.arg)]
         if isinstance(event, CommandInput):
-            if ctx.typed and event.name == "cancel" and WAITING in ctx.session:
-                return [await self._typed_answer(ctx, confirm=False)]
-            if ctx.typed and event.name != "set":  # "/set" corrects an /ingest draft: a new preview follows
-                ctx.session.pop(WAITING, None)
+            if ctx.typed and WAITING in ctx.session and event.name not in ("set", "yes", "no"):
+                # Another command leaves the preview: it is cancelled and said so ("/cancel" says only that).
+                # "/set" corrects an /ingest draft (a new preview follows).
+                cancelled = await self._typed_answer(ctx, confirm=False)
+                if event.name == "cancel":
+                    return [cancelled]
+                return [cancelled, await self._run(ctx, event.name, event.args)]
             return [await self._run(ctx, event.name, event.args)]
         return await self._text(ctx, event.text)
 

@@ -94,6 +94,12 @@ async def test_anything_else_typed_cancels_a_waiting_preview_and_is_answered(
     await dispatcher.dispatch(context(registry, ADMIN), CommandInput("addchannel", f"huế {url} Huế"))
     [no] = await dispatcher.dispatch(context(registry, ADMIN), CommandInput("cancel", ""))
     assert "hủy" in to_plain(no.lines).lower() and await registry.store.channel_by_url(url) is None
+    # Another command while a preview waits: the preview is cancelled (said so), then the command answered.
+    await dispatcher.dispatch(context(registry, ADMIN), CommandInput("addchannel", f"huế {url} Huế"))
+    dropped, help_ = await dispatcher.dispatch(context(registry, ADMIN), CommandInput("help", ""))
+    assert "hủy" in to_plain(dropped.lines).lower() and to_plain(help_.lines).startswith("Cách dùng")
+    [later] = await dispatcher.dispatch(context(registry, ADMIN), TextInput("có"))  # nothing waits any more
+    assert await registry.store.channel_by_url(url) is None and "Đã lưu" not in to_plain(later.lines)
 
 
 async def test_a_number_picks_from_the_last_menu_in_that_chat_only(setup: tuple[Registry, Dispatcher]) -> None:
