@@ -27,9 +27,6 @@ log = logging.getLogger(__name__)
 class Console:
     """Lines → the dispatcher; replies → plain text (bot.frontends.plain), images and files written to disk."""
 
-    name = "console"
-    needs_web = False
-
     def __init__(self, services: Services, out: TextIO, lang: str = VI) -> None:
         self.services = services
         self.media_dir = services.settings.media_dir
