@@ -6,12 +6,16 @@ They assert on the verdict a person is shown (status, the page it is said to imi
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from bot.changes import UNDO, Changes, Outcome
 from bot.config import parse_ids
 from bot.links import LinkError, looks_like_url, parse_link
 from bot.models import Channel
 from bot.people import Person
+from bot.services import Registry
 from bot.verification import judge, page_key, resembles
 from tests.fakebot.updates import message
 from tests.telegram_harness import Harness
@@ -123,13 +127,14 @@ def refusal(text: str) -> tuple[str, str | None]:
     ("https://y0utub3-vn.com/x", "youtube.com"),  # 0 → o, 3 → e
     ("https://za1o-vn.com/x", "zalo.me"),  # 1 → l
     ("https://face2book-vn.com/x", "facebook.com"),  # a digit that reads as no letter is dropped
+    ("https://face-book-vn.com/x", "facebook.com"),  # dashes dropped (_refuse_unknown_host__mutmut_10/11)
 ])
 def test_a_host_spelling_a_brand_with_digits_is_a_lookalike_of_it(url: str, brand: str) -> None:
     assert refusal(url) == ("lookalike", brand)
 
 
 # _refuse_unknown_host__mutmut_16/17/18/26: "www." is not part of the imitation; two edits are still one
-@pytest.mark.parametrize("url", ["https://www.faceboook.com/x", "https://faecbook.com/x"])
+@pytest.mark.parametrize("url", ["https://www.faceboook.com/x", "https://faecbook.com/x", "https://faceb0ck.com/x"])
 def test_a_host_a_few_edits_from_a_platform_is_a_lookalike(url: str) -> None:
     assert refusal(url) == ("lookalike", "facebook.com")
 
@@ -172,3 +177,77 @@ def test_admin_ids_separated_by_semicolons_are_all_admins() -> None:
 def test_a_wrong_admin_id_is_named_in_the_error() -> None:
     with pytest.raises(ValueError, match=r"BOT_ADMIN_IDS: not a user id: 'zalo:'"):
         parse_ids("111, zalo:")
+
+
+# --- bot/changes.py ------------------------------------------------------------------------------------------------
+
+ALICE, BOB = Person.telegram(101), Person.telegram(202)
+
+
+def new_page(n: int) -> dict[str, str]:
+    return {"place_slug": "can_tho", "platform": "facebook", "url": f"https://www.facebook.com/mutantpage{n:02d}",
+            "name": f"Trang {n}"}
+
+
+async def confirmed(changes: Changes, actor: Person, kind: str, payload: dict[str, Any]) -> str:
+    token = await changes.propose(actor, kind, payload)
+    return (await changes.confirm(token, actor, "Quản trị")).outcome
+
+
+# _undoable__mutmut_3/4/9/11/12: a previewed undo of a change that is no longer the newest is stale, and undoes nothing
+async def test_a_previewed_undo_of_an_older_change_is_stale_and_changes_nothing(registry: Registry) -> None:
+    changes = Changes(registry)
+    assert await confirmed(changes, ALICE, "add_channel", new_page(1)) == Outcome.APPLIED
+    first = (await registry.store.last_change(ALICE))[0]
+    assert await confirmed(changes, ALICE, "add_channel", new_page(2)) == Outcome.APPLIED
+    token = await changes.propose(ALICE, UNDO, {"audit_id": first.id})
+    result = await changes.confirm(token, ALICE, "Quản trị")
+    assert (result.outcome, result.kind) == (Outcome.STALE, UNDO)
+    assert await registry.store.channel_by_url(new_page(1)["url"]) is not None
+    assert await registry.store.channel_by_url(new_page(2)["url"]) is not None
+
+
+# _undoable__mutmut_3: a previewed undo of a change already undone is stale (no second undo)
+async def test_a_previewed_undo_of_a_change_already_undone_is_stale(registry: Registry) -> None:
+    changes = Changes(registry)
+    assert await confirmed(changes, ALICE, "add_channel", new_page(3)) == Outcome.APPLIED
+    entry = (await registry.store.last_change(ALICE))[0]
+    token = await changes.propose(ALICE, UNDO, {"audit_id": entry.id})
+    # undo__mutmut_16..22: the undo says what it undid, and where
+    done = await changes.undo(ALICE, "Quản trị")
+    assert (done.outcome, done.place_slug, done.detail, done.kind) == (Outcome.APPLIED, "can_tho", "add_channel", UNDO)
+    audit = await registry.store.all_audit()
+    # undo__mutmut_5: the undo is recorded under the name of the admin who made it
+    assert [(e.action, e.actor_name, e.undoes) for e in audit if e.undoes == entry.id] == [
+        ("undo", "Quản trị", entry.id)]
+    audit_before = len(audit)
+    assert (await changes.confirm(token, ALICE, "Quản trị")).outcome == Outcome.STALE
+    assert len(await registry.store.all_audit()) == audit_before
+
+
+# cancel__mutmut_15..19: another admin cannot cancel a preview, and is told it is not theirs; the owner still can
+async def test_cancel_by_another_admin_is_refused_and_the_preview_stays(registry: Registry) -> None:
+    changes = Changes(registry)
+    token = await changes.propose(ALICE, "add_channel", new_page(4))
+    assert (await changes.cancel(token, BOB)).outcome == Outcome.NOT_YOURS
+    assert (await changes.cancel(token, ALICE)).outcome == Outcome.CANCELLED
+    assert (await changes.cancel(token, ALICE)).outcome == Outcome.ALREADY
+    assert (await changes.cancel("no-such-token", ALICE)).outcome == Outcome.UNKNOWN
+
+
+# grant/revoke mutants on the audit row, revoke__mutmut_3: /history records who granted and revoked whom;
+# revoking someone who is not an admin says so and records nothing
+async def test_grant_and_revoke_are_recorded_and_revoking_a_stranger_is_not(registry: Registry) -> None:
+    changes = Changes(registry)
+    someone = Person("zalo", "abc123")
+    assert await changes.grant(ALICE, "An", someone, "Bình")
+    assert await changes.revoke(ALICE, "An", someone)
+    audit_count = len(await registry.store.all_audit())
+    assert not await changes.revoke(ALICE, "An", Person.telegram(424242))
+    audit = await registry.store.all_audit()
+    assert len(audit) == audit_count
+    granted, revoked = [e for e in audit if e.action in ("grant", "revoke")][-2:]
+    assert (granted.actor, granted.actor_name, granted.entity, granted.before, granted.after) == (
+        ALICE, "An", "admin", None, {"person": "zalo:abc123", "name": "Bình"})
+    assert (revoked.actor_name, revoked.entity, revoked.before, revoked.after) == (
+        "An", "admin", {"person": "zalo:abc123"}, None)
