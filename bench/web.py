@@ -150,9 +150,11 @@ def main() -> int:
     if args.write:  # BENCHMARKS.md: this section replaced, the rest kept
         path = ROOT / "BENCHMARKS.md"
         text = path.read_text() if path.exists() else ""
-        text = text.split(MARKER)[0].rstrip("\n")
-        path.write_text(f"{text}\n\n{MARKER}\n\n{CLIENTS} concurrent clients for {args.seconds:.0f} s each, "
-                        f"same run, same machine, servers in their own process ({machine()}).\n\n{rows}\n")
+        before, _, after = text.partition(MARKER)
+        rest = after[after.find("\n## "):] if "\n## " in after else ""  # the sections after this one stay
+        section = (f"{MARKER}\n\n{CLIENTS} concurrent clients for {args.seconds:.0f} s each, same run, same "
+                   f"machine, servers in their own process ({machine()}).\n\n{rows}\n")
+        path.write_text(f"{before.rstrip(chr(10))}\n\n{section}{rest}")
     return 0
 
 
