@@ -199,5 +199,8 @@ async def serve(settings: Settings) -> int:
         except ZaloError as exc:  # never carries the token
             log.error("Zalo refused to start the bot (%s); check ZALO_BOT_TOKEN in Zalo Bot Creator", exc)
             return 1
+        except RuntimeError as exc:  # a front-end that receives through the web server, which did not start
+            log.error("not started: %s", exc)
+            return 1
         await app.wait()
     return 0
