@@ -377,3 +377,13 @@ async def test_a_sticker_in_private_gets_a_hint_not_silence(bot: Harness) -> Non
                                     "height": 512, "is_animated": False, "is_video": False}
     [hint] = sent(await bot.send(update), "sendMessage")
     assert hint.params["text"].startswith("I read text only")
+
+
+async def test_a_lang_choice_holds_in_inline_mode_too(bot: Harness) -> None:
+    vi_user = {"id": 31337, "is_bot": False, "first_name": "Lan", "language_code": "vi"}
+    [before] = [c for c in await bot.send(inline("cần thơ", user=vi_user)) if c.method == "answerInlineQuery"]
+    assert "Kênh thông tin chính thức" in json.dumps(before.params["results"], ensure_ascii=False)
+    await bot.send(message("/lang en", user=vi_user))
+    [after] = [c for c in await bot.send(inline("cần thơ", user=vi_user)) if c.method == "answerInlineQuery"]
+    text = json.dumps(after.params["results"], ensure_ascii=False)
+    assert "Official channels" in text and "Kênh thông tin chính thức" not in text

@@ -460,6 +460,8 @@ async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if query is None:
         return
     ctx = _context(update, context)
+    services: Services = context.application.bot_data["services"]
+    ctx.lang = services.state.language(ctx.user) or ctx.lang  # a /lang choice holds here too
     found = links_in(query.query)
     if found:  # "@bot <link>": the verdict, to send into the chat where the link was doubted
         verdict = await public_handlers.verify_links(ctx, found)
