@@ -387,3 +387,10 @@ async def test_a_lang_choice_holds_in_inline_mode_too(bot: Harness) -> None:
     [after] = [c for c in await bot.send(inline("cần thơ", user=vi_user)) if c.method == "answerInlineQuery"]
     text = json.dumps(after.params["results"], ensure_ascii=False)
     assert "Official channels" in text and "Kênh thông tin chính thức" not in text
+
+
+async def test_a_page_button_sent_before_the_upgrade_still_turns_the_page(bot: Harness) -> None:
+    [menu] = sent(await bot.send(message("/channels")), "sendMessage")
+    calls = await bot.send(callback("page|units|2", message_id=_msg_id(bot, menu)))
+    [edit] = [c for c in calls if c.method == "editMessageText"]
+    assert edit.error is None and "Trang 2/3" in edit.params["text"]

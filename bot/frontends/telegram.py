@@ -423,6 +423,8 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if query is None:
         return
     command, _, arg = (query.data or "").partition(CALLBACK_SEP)
+    if command == "page":  # buttons sent before the one Pager: "page|units|2" is "units|2"
+        command, _, arg = arg.partition(CALLBACK_SEP)
     if query.message is None or command not in COMMANDS:
         await query.answer(t("error", lang_of(query.from_user.language_code)), show_alert=False)
         return
