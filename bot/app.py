@@ -17,7 +17,7 @@ import contextlib
 import logging
 import signal
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Protocol
 
@@ -25,24 +25,28 @@ from aiohttp import web
 
 from bot.backups import BackupSchedule, start_backups
 from bot.config import Settings
+from bot.outbox import Courier, OutboxWorker, Traffic
 from bot.runtime import open_registry
 from bot.services import Registry
 from bot.userstate import UserState
 from bot.watch import RegistryWatcher
 from bot.web.server import WebServer, start_web
 from handlers import Dispatcher
+from handlers.alerts import AlertComposer
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Services:
-    """What every front-end is handed: the one registry, the per-user state and the dispatcher."""
+    """What every front-end is handed: the one registry, the per-user state, the dispatcher, and the count of
+    updates being answered (alerts wait for it: replies go first)."""
 
     settings: Settings
     registry: Registry
     state: UserState
     dispatcher: Dispatcher
+    traffic: Traffic = field(default_factory=Traffic)
 
 
 class Frontend(Protocol):
@@ -62,6 +66,9 @@ class Frontend(Protocol):
     def health(self) -> dict[str, Any]:
         """Its mode and the time of its last successful call (for GET /healthz)."""
 
+    def courier(self) -> Courier | None:
+        """How alerts reach its chats (bot.outbox); None: it takes none."""
+
 
 class App:
     def __init__(self, settings: Settings, *, web_server: bool = True) -> None:
@@ -69,6 +76,7 @@ class App:
         self.web_server = web_server
         self.frontends: list[Frontend] = []
         self.web: WebServer | None = None
+        self.outbox: OutboxWorker | None = None
         self.backups: BackupSchedule | None = None
         self._services: Services | None = None
         self._closers: list[Callable[[], Awaitable[Any]]] = []
@@ -113,6 +121,20 @@ class App:
         for frontend in self.frontends:
             await frontend.start()
             self._closers.append(frontend.stop)
+        await self.start_outbox([c for f in self.frontends if (c := f.courier()) is not None])
+
+    async def start_outbox(self, couriers: list[Courier]) -> None:
+        """The delivery worker for alerts and digests, through these couriers (stopped before the front-ends,
+        so that the sends in flight finish while their platform is still there)."""
+        if not couriers:
+            return
+        services, settings = self.services, self.settings
+        compose = AlertComposer(services.registry, settings.public_url, settings.review_months)
+        worker = self.outbox = OutboxWorker(services.registry.store, {c.platform: c for c in couriers}, compose,
+                                            services.traffic)
+        await worker.start()
+        services.registry.listeners.append(worker.wake)
+        self._closers.append(worker.stop)
 
     def _add_routes(self, router: web.UrlDispatcher) -> None:
         router.add_get("/healthz", self._healthz)

@@ -3,7 +3,8 @@
 A change is stored as *pending* until its author confirms it; confirming flips the pending row from open to
 done in the same transaction that applies the change, so a second Confirm, a Confirm after Cancel, or someone
 else's Confirm changes nothing. Every applied change writes one audit row holding before/after snapshots of
-every row it touched; /undo restores the "before" snapshot, refusing if someone changed those rows since.
+every row it touched, and the alerts it owes the chats subscribed to the units it touched (bot.alerts), in the
+same transaction; /undo restores the "before" snapshot, refusing if someone changed those rows since.
 What each kind of change writes (and, for the ones previewed as a card, shows) is in bot.change_kinds.
 """
 
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bot.alerts import SILENT_KINDS, queue_alerts
 from bot.change_kinds import KINDS, Touched, successor_problem, today
 from bot.change_kinds import Conflict as _Conflict
 from bot.change_kinds import snapshot as _snapshot
@@ -135,9 +137,12 @@ class Changes:
         self._touched |= _places_in(before) | _places_in(after)
         notice_ids = [n["id"] for n in after["notices"]]
         channel_ids = [c["id"] for c in after["channels"]]
-        await self.store.add_audit(actor=actor, actor_name=actor_name, action=kind, place_slug=place_slug,
-                                   entity="notice" if notice_ids else "channel",
-                                   entity_id=(notice_ids or channel_ids or [None])[0], before=before, after=after)
+        audit_id = await self.store.add_audit(
+            actor=actor, actor_name=actor_name, action=kind, place_slug=place_slug,
+            entity="notice" if notice_ids else "channel", entity_id=(notice_ids or channel_ids or [None])[0],
+            before=before, after=after)
+        if kind not in SILENT_KINDS:  # every chat subscribed to a unit it touched is told (bot.alerts)
+            await queue_alerts(self.store, self.registry.places, audit_id, _places_in(before) | _places_in(after))
         return place_slug
 
     def successor_problem(self, channel: Channel, successor: Channel) -> str | None:
@@ -224,10 +229,13 @@ class Changes:
         if await store.foreign_key_violations():
             raise _Conflict(entry.place_slug or "")
         restored = await _snapshot(store, list(kept_channels), list(kept_notices))
-        await store.add_audit(actor=actor, actor_name=actor_name, action="undo",
-                              place_slug=entry.place_slug, entity=entry.entity, entity_id=entry.entity_id,
-                              before=after, after=restored, undoes=entry.id)
-        self._touched |= _places_in(before) | _places_in(after)
+        audit_id = await store.add_audit(actor=actor, actor_name=actor_name, action="undo",
+                                         place_slug=entry.place_slug, entity=entry.entity, entity_id=entry.entity_id,
+                                         before=after, after=restored, undoes=entry.id)
+        touched = _places_in(before) | _places_in(after)
+        if entry.action not in SILENT_KINDS:  # the chats told of the change are told of its undoing
+            await queue_alerts(store, self.registry.places, audit_id, touched)
+        self._touched |= touched
 
 
 _CHANNEL_FIELDS = ("place_slug", "platform", "name", "url", "status", "superseded_by", "notice_id", "verified_on",

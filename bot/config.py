@@ -37,6 +37,7 @@ class Settings:
     http_port: int = 8443  # 0: any free port
     export_dir: Path | None = None  # BOT_EXPORT_DIR: the directory re-exported as static files after each change
     public_url: str = ""  # e.g. https://kenh.example.gov.vn: cards link to their page, snippets use it
+    review_months: int = 12  # BOT_REVIEW_MONTHS: a channel not re-verified for this long is due for review
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:

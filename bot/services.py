@@ -7,6 +7,7 @@ dictionary lookup once a unit has been seen.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from bot.cards import ALBUM_SIZE, CardCache, CardEntry, CardSpec, paginate
@@ -145,6 +146,8 @@ class Registry:
         # Answers that only a write can change, kept until the next one (changed()): /notice pages and verdicts.
         self._notice_pages: dict[tuple[str, int], NoticePage] = {}
         self._verdicts: dict[str, Verdict] = {}
+        # Told after every write, here or (through bot.watch) in another process: the outbox worker wakes.
+        self.listeners: list[Callable[[], None]] = []
 
     def resolve(self, query: str) -> Resolution:
         return self.places.resolve(query)
@@ -161,6 +164,8 @@ class Registry:
             self._views.clear()
         for slug in place_slugs:
             self._views.pop(self.places.places[slug].unit_slug, None)
+        for listener in self.listeners:
+            listener()
 
     def scope(self, unit: Place) -> list[str]:
         """The place slugs whose channels and notices a unit shows: itself and the provinces that went into it."""

@@ -479,6 +479,7 @@ async def history(ctx: Context, args: str) -> Reply:
     reply.add(italic(ctx.t("page", page=page, pages=pages) + " · " + ctx.t("vietnam_time")))
     if not entries:
         reply.add(ctx.t("history_empty"))
+    tallies = await ctx.registry.store.change_tallies(e.id for e in entries)
     for e in entries:
         reply.blank()
         who = f"{e.actor_name or ''} ({e.actor})".strip()
@@ -487,6 +488,10 @@ async def history(ctx: Context, args: str) -> Reply:
         reply.add(bold(f"#{e.id} {vietnam_time(e.at)} — {action}{undoes}"), f" — {who}")
         for line in _diff(ctx, e.before or {}, e.after or {}):
             reply.add(line)
+        tally = tallies.get(e.id)
+        if tally is not None:  # the alerts this change went out in (bot.alerts): how many chats, how it went
+            reply.add(italic(ctx.t("history_alerts", chats=tally.total, sent=tally.sent, pending=tally.pending,
+                                   failed=tally.failed, dropped=tally.dropped)))
     reply.pager = Pager("history", unit.slug, page, pages)
     return reply
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +36,9 @@ class Context:
     # The front-end has no buttons (console, Zalo): actions are numbered lines, a preview waits for typed words.
     typed: bool = False
     uploads: bool = True  # the front-end can receive a file from the user (Zalo cannot)
+    # In a group: whether the sender administers it, asked of the platform only when a command needs it (None:
+    # the platform cannot tell, and what needs a group's administrator is refused there).
+    chat_admin: Callable[[], Awaitable[bool]] | None = None
 
     def t(self, key: str, **kwargs: object) -> str:
         return t(key, self.lang, **kwargs)

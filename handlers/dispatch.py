@@ -19,7 +19,7 @@ from bot.i18n import t
 from bot.replies import Reply, actions
 from bot.text import fold
 from bot.userstate import UserState
-from handlers import admin, ingest, public
+from handlers import admin, ingest, public, subscriptions
 from handlers.commands import COMMANDS
 from handlers.context import Context
 
@@ -65,7 +65,22 @@ class UploadInput:
     caption: str = ""
 
 
+@dataclass(frozen=True)
+class ChatEnded:
+    """The platform says the bot can no longer write to this chat (removed from the group, blocked)."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class ChatMoved:
+    """The platform says this group goes on under another id (a Telegram group became a supergroup)."""
+
+    new_chat: str
+
+
 Input = CommandInput | TextInput | PickInput | UploadInput
+ChatNews = ChatEnded | ChatMoved
 
 
 def parse_command(text: str, bot_username: str = "") -> CommandInput | None:
@@ -88,6 +103,13 @@ def input_of_text(text: str, bot_username: str = "") -> CommandInput | TextInput
 class Dispatcher:
     def __init__(self, state: UserState) -> None:
         self.state = state
+
+    async def chat_news(self, ctx: Context, news: ChatNews) -> None:
+        """What the platform says about the chat itself: nothing to answer (there may be no one to answer)."""
+        if isinstance(news, ChatEnded):
+            await subscriptions.chat_ended(ctx, news.reason)
+        else:
+            await subscriptions.chat_moved(ctx, news.new_chat)
 
     async def dispatch(self, ctx: Context, event: Input) -> list[Reply]:
         """The replies to `event`, in order. Never raises for a handler's failure: it becomes an apology."""

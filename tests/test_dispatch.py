@@ -161,8 +161,9 @@ def test_every_command_is_declared_once_with_its_help() -> None:
     assert {c.name for c in listed} >= {"channels", "notice", "verify", "report", "help", "addchannel", "grant"}
     assert all(has(f"help_{c.name}") or has(f"menu_{c.name}") for c in listed)
     assert all(c.admin or c.super_admin for c in listed if c.name in ("addchannel", "history", "export", "grant"))
-    assert [c.name for c in menu(admin=False)] == ["channels", "notice", "verify", "report", "help"]
-    assert [c.name for c in menu(admin=True)][:6] == ["channels", "notice", "verify", "report", "help", "addchannel"]
+    public = ["channels", "notice", "verify", "report", "subscribe", "subscriptions", "unsubscribe", "help"]
+    assert [c.name for c in menu(admin=False)] == public
+    assert [c.name for c in menu(admin=True)][:9] == [*public, "addchannel"]
 
 
 # --- renderer conformance -----------------------------------------------------------------------------------

@@ -34,7 +34,8 @@ async def test_start_up_sets_menus_and_descriptions_in_both_languages(bot: Harne
     commands = bot.api.calls_to("setMyCommands")
     assert {c.params.get("language_code") for c in commands} == {None, "en"}
     vi = next(c for c in commands if "language_code" not in c.params)
-    assert [cmd["command"] for cmd in vi.params["commands"]] == ["channels", "notice", "verify", "report", "help"]
+    assert [cmd["command"] for cmd in vi.params["commands"]] == ["channels", "notice", "verify", "report", "subscribe",
+                                                            "subscriptions", "unsubscribe", "help"]
     assert len(bot.api.calls_to("setMyDescription")) == 2 and len(bot.api.calls_to("setMyShortDescription")) == 2
 
 

@@ -16,7 +16,8 @@ from bot.app import App, Services
 from bot.config import Settings
 from bot.frontends.plain import render
 from bot.i18n import VI, t
-from bot.people import CONSOLE_USER
+from bot.pacing import console_pace
+from bot.people import CONSOLE, CONSOLE_USER
 from bot.replies import Reply, images_of
 from handlers import Context
 from handlers.dispatch import NOTICE_FILES, CommandInput, Input, UploadInput, input_of_text
@@ -43,11 +44,12 @@ class Console:
         if not line:
             return
         try:
-            ctx = self.context()
-            event = self._input(line)
-            replies = [event] if isinstance(event, Reply) else await self.services.dispatcher.dispatch(ctx, event)
-            for reply in replies:
-                self.render(reply, ctx.lang)
+            with self.services.traffic.answering():
+                ctx = self.context()
+                event = self._input(line)
+                replies = [event] if isinstance(event, Reply) else await self.services.dispatcher.dispatch(ctx, event)
+                for reply in replies:
+                    self.render(reply, ctx.lang)
         except Exception:  # the dispatcher answers every handler failure; this is the renderer's own
             log.exception("console command failed: %r", line)
             self._print(t("error", self.lang))
@@ -88,12 +90,29 @@ class Console:
         self.out.flush()
 
 
+class ConsoleCourier:
+    """Alerts to the console's own subscriptions, printed like replies."""
+
+    platform = CONSOLE
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.pace = console_pace()
+
+    def cost(self, reply: Reply, lang: str) -> int:
+        return 1
+
+    async def deliver(self, chat_id: str, reply: Reply, lang: str) -> None:
+        self.console.render(reply, lang)
+
+
 async def run_console(settings: Settings, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
     if stdin is sys.stdin and isinstance(stdin, io.TextIOWrapper):
         # A pipe or a terminal in another encoding can send bytes that are not UTF-8: replace, never crash.
         stdin.reconfigure(encoding="utf-8", errors="replace")
     async with App(settings, web_server=False) as app:
         console = Console(app.services, stdout)
+        await app.start_outbox([ConsoleCourier(console)])  # a /subscribe here is told here
         interactive = stdin.isatty()
         if interactive:
             covered = sum(1 for n in (await app.services.registry.coverage()).values() if n)
@@ -107,3 +126,5 @@ async def run_console(settings: Settings, stdin: TextIO = sys.stdin, stdout: Tex
             if not line:
                 break
             await console.handle_line(line)
+        if app.outbox is not None:
+            await app.outbox.drain()  # what the last change owes this console, before it exits

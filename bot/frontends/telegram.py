@@ -23,6 +23,7 @@ from telegram import (
     BotCommand,
     BotCommandScopeChat,
     BotCommandScopeDefault,
+    ChatMember,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
@@ -39,7 +40,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import MessageLimit, ParseMode
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -47,6 +48,7 @@ from telegram.ext import (
     BaseRateLimiter,
     BaseUpdateProcessor,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     Defaults,
@@ -63,7 +65,9 @@ from bot.frontends.delivery import Backoff, DeliveryRequest, OutageLog, short_re
 from bot.frontends.telegram_text import chunk_lines, entity_count, to_html, visible_length
 from bot.i18n import EN, VI, lang_of, t
 from bot.memo import ViewMemo
-from bot.people import Person
+from bot.outbox import ChatGone, ChatMoved, Rejected, RetryLater, Traffic
+from bot.pacing import Pace, telegram_pace
+from bot.people import WEB_VISITOR, Person
 from bot.places import Place, Resolution, Status
 from bot.replies import Image, Line, Reply, images_of, to_plain
 from bot.services import Registry, UnitView
@@ -72,7 +76,8 @@ from bot.validate import ascii_int
 from handlers import COMMANDS, Context, menu
 from handlers import admin as admin_handlers
 from handlers import public as public_handlers
-from handlers.dispatch import Input, PickInput, TextInput, UploadInput, parse_command
+from handlers.dispatch import ChatEnded, Input, PickInput, TextInput, UploadInput, parse_command
+from handlers.dispatch import ChatMoved as ChatMovedNews
 
 log = logging.getLogger(__name__)
 
@@ -90,17 +95,19 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
     trip per call; and a conversation (an admin's guided /addnotice) must see its messages in order.
     """
 
-    def __init__(self, max_concurrent_updates: int) -> None:
+    def __init__(self, max_concurrent_updates: int, traffic: Traffic | None = None) -> None:
         super().__init__(max_concurrent_updates)
         self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+        self._traffic = traffic or Traffic()  # updates being answered: alerts wait for none (bot.outbox)
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _order_key(update)
         lock, users = self._locks.get(key) or (asyncio.Lock(), 0)
         self._locks[key] = (lock, users + 1)
         try:
-            async with lock:
-                await coroutine
+            with self._traffic.answering():
+                async with lock:
+                    await coroutine
         finally:
             lock, users = self._locks[key]
             if users <= 1:
@@ -152,7 +159,7 @@ def build_application(services: Services, *, backoff: Backoff | None = None, rea
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .request(request(settings.concurrency + 4, backoff or Backoff(), read_timeout))
         .get_updates_request(request(2, None))  # the Updater retries getUpdates itself
-        .concurrent_updates(ChatOrderedProcessor(settings.concurrency))
+        .concurrent_updates(ChatOrderedProcessor(settings.concurrency, services.traffic))
     )
     if not updater:
         builder = builder.updater(None)
@@ -171,6 +178,8 @@ def build_application(services: Services, *, backoff: Backoff | None = None, rea
 def register_handlers(app: Application) -> None:
     """Every entry point, in order: each maps an update to the dispatcher's input (or, inline mode, answers
     it here). Commands work in every chat; plain messages, files and unknown commands in private chats."""
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, on_migrate))  # a group became a supergroup
+    app.add_handler(ChatMemberHandler(on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_handler(CommandHandler(list(COMMANDS), on_command))  # also /name@ThisBot in groups
     app.add_handler(MessageHandler(filters.Document.ALL & filters.ChatType.PRIVATE, on_document))
     app.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, on_command))
@@ -192,6 +201,7 @@ class TelegramFrontend:
                  poll_timeout: int = 10, poll: bool = True, freeze: bool = False) -> None:
         settings = services.settings
         self.settings = settings
+        self.services = services
         self.webhook = bool(settings.webhook_url)
         self.secret = webhook_secret(settings) if self.webhook else ""  # WebhookSecretError: refuse to start
         self.needs_web = self.webhook
@@ -244,6 +254,9 @@ class TelegramFrontend:
         if self.app.running:
             await self.app.stop()  # the updates in flight are finished first
         await self.app.shutdown()
+
+    def courier(self) -> TelegramCourier:
+        return TelegramCourier(self.app, self.services)
 
     def health(self) -> dict[str, Any]:
         outage: OutageLog = self.app.bot_data["outage"]
@@ -302,6 +315,18 @@ def _context(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Context:
         replied_links = tuple(dict.fromkeys([*links_in(replied_text or ""), *hidden_links(replied)]))
     else:
         replied_text, replied_links = None, ()
+    private = chat is None or chat.type == "private"
+
+    async def chat_admin() -> bool:
+        """Whether the sender administers this group, as Telegram says now (an anonymous admin writes as the
+        group itself)."""
+        if chat is None or user is None:
+            return False
+        if message is not None and message.sender_chat is not None and message.sender_chat.id == chat.id:
+            return True
+        member = await context.bot.get_chat_member(chat.id, user.id)
+        return member.status in (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
+
     # Never context.user_data: merely reading it makes PTB keep a dict per user forever. Per-user state is
     # the dispatcher's (bot.userstate), kept only for users who have some.
     return Context(
@@ -311,13 +336,14 @@ def _context(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Context:
         user_name=user.full_name if user else None,
         chat=str(chat.id if chat else user.id if user else 0),
         bot_username=context.bot.username or "",
-        private=chat is None or chat.type == "private",
+        private=private,
         super_admins=settings.admin_ids,
         public_url=settings.public_url,
         reply_to_user=reply_to_user,
         links=hidden_links(message),
         replied_text=replied_text,
         replied_links=replied_links,
+        chat_admin=None if private else chat_admin,
     )
 
 
@@ -378,6 +404,31 @@ async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     ctx = _context(update, context)
     await send_reply(context, message.chat_id, Reply().add(ctx.t("unsupported_message")), ctx,
                      where(message, Reply(), ctx.private))
+
+
+async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The bot's own membership changed: removed from a group, or blocked by a user → that chat's subscriptions
+    end (nothing is answered: there is no one to answer)."""
+    change = update.my_chat_member
+    if change is None or change.new_chat_member.status not in (ChatMember.LEFT, ChatMember.BANNED):
+        return
+    services: Services = context.application.bot_data["services"]
+    await services.dispatcher.chat_news(_context(update, context), ChatEnded(change.new_chat_member.status))
+
+
+async def on_migrate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A group became a supergroup (Telegram says so in both chats): its subscriptions follow it."""
+    message = update.effective_message
+    if message is None:
+        return
+    old, new = ((message.chat_id, message.migrate_to_chat_id) if message.migrate_to_chat_id
+                else (message.migrate_from_chat_id, message.chat_id))
+    if old is None or new is None:
+        return
+    ctx = _context(update, context)
+    ctx.chat = str(old)
+    services: Services = context.application.bot_data["services"]
+    await services.dispatcher.chat_news(ctx, ChatMovedNews(str(new)))
 
 
 async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -598,7 +649,12 @@ async def send_reply(context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Re
     A card of several images goes as an album (sendMediaGroup takes no keyboard): its first image carries the
     reply's first line as caption, and the text follows in messages of ≤ 4096 characters, the keyboard on the
     last. `target` (see `where`) puts every message in the asker's topic, as a reply where that helps."""
-    bot = _Targeted(context.bot, target) if target else context.bot
+    await send_with(context.bot, chat_id, reply, ctx, target)
+
+
+async def send_with(bot: Any, chat_id: int, reply: Reply, ctx: Context, target: dict[str, Any] | None = None) -> None:
+    """send_reply, with the bot itself (no update being answered: an alert, a digest)."""
+    bot = _Targeted(bot, target) if target else bot
     rendering = _rendering(reply, ctx.lang)
     images = rendering.images
     if len(images) == 1:
@@ -711,6 +767,44 @@ async def _send_album(ctx: Context, bot: Any, chat_id: int, images: tuple[Image,
     for image, file_id, message in zip(images, known, sent, strict=False):
         if message.photo and message.photo[-1].file_id != file_id:
             await store.remember_media(image.key, MEDIA_PLATFORM, message.photo[-1].file_id)
+
+
+# --- alerts ------------------------------------------------------------------------------------------------
+class TelegramCourier:
+    """Alerts and digests to Telegram chats (bot.outbox), rendered like replies; Telegram's errors → the
+    worker's words."""
+
+    platform = "telegram"
+
+    def __init__(self, app: Application, services: Services, pace: Pace | None = None) -> None:
+        self.app = app
+        self.services = services
+        self.pace = pace or telegram_pace()
+
+    def cost(self, reply: Reply, lang: str) -> int:
+        rendering = _rendering(reply, lang)
+        return len(rendering.images) + len(rendering.messages) + len(reply.files)
+
+    async def deliver(self, chat_id: str, reply: Reply, lang: str) -> None:
+        ctx = Context(self.services.registry, lang, WEB_VISITOR, chat=chat_id,
+                      public_url=self.services.settings.public_url)
+        try:
+            await send_with(self.app.bot, int(chat_id), reply, ctx)
+        except RetryAfter as exc:
+            wait = exc.retry_after
+            raise RetryLater(exc.message, wait if isinstance(wait, int | float) else wait.total_seconds()) from exc
+        except ChatMigrated as exc:
+            raise ChatMoved(str(exc.new_chat_id)) from exc
+        except Forbidden as exc:  # kicked from the group, blocked by the user, deactivated
+            raise ChatGone(exc.message) from exc
+        except BadRequest as exc:
+            if "chat not found" in exc.message.lower():
+                raise ChatGone(exc.message) from exc
+            raise Rejected(exc.message) from exc
+        except TimedOut:
+            return  # it may still land: counted as sent, never sent twice
+        except NetworkError as exc:  # 5xx through every retry, no connection
+            raise RetryLater(short_reason(exc)) from exc
 
 
 # --- running -----------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ transactions. Store is composed of one part per aggregate, all over the shared c
   reports.py       reports queued for the admins
   media.py         media_cache and the in-memory file_id memo
   people_state.py  conversations, user_prefs, seen_updates
+  alerts.py        subscriptions, alerts and the outbox (one row per chat to tell), jobs' last runs
   files.py         whole database files: inspect_file, copy_database, fsync_path
 
 Callers use `Store` and the names re-exported here, never the modules, and catch IntegrityError / StoreError
@@ -21,6 +22,7 @@ rather than sqlite3's (only this package imports sqlite3 and aiosqlite: an impor
 from __future__ import annotations
 
 from bot.store.admins import AdminsStore
+from bot.store.alerts import ALERT, DIGEST, AlertsStore, OutboxRow, Subscription, Tally
 from bot.store.audit import AuditStore
 from bot.store.channels import ChannelsStore
 from bot.store.connection import IntegrityError, StoreBase, StoreError, now_iso
@@ -34,11 +36,16 @@ from bot.store.reports import ReportsStore
 from bot.store.schema import MIGRATIONS
 
 __all__ = [
+    "ALERT",
+    "DIGEST",
     "MIGRATIONS",
     "REQUIRED_TABLES",
     "IntegrityError",
+    "OutboxRow",
     "Store",
     "StoreError",
+    "Subscription",
+    "Tally",
     "copy_database",
     "fsync_path",
     "inspect_file",
@@ -47,5 +54,5 @@ __all__ = [
 
 
 class Store(PlacesStore, ChannelsStore, NoticesStore, AdminsStore, AuditStore, PendingStore, ReportsStore,
-            MediaStore, PeopleStateStore, StoreBase):
+            MediaStore, PeopleStateStore, AlertsStore, StoreBase):
     """One connection, used by one event loop. Writes are serialised by a lock and run in one transaction."""

@@ -138,6 +138,11 @@ class StoreBase:
         async with self._conn.execute(sql, params) as cur:
             return (cur.lastrowid or 0) if sql.lstrip().upper().startswith("INSERT") else cur.rowcount
 
+    async def _rows_changed(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run a write (inside a transaction()); how many rows it wrote (0 for an INSERT OR IGNORE ignored)."""
+        async with self._conn.execute(sql, params) as cur:
+            return cur.rowcount
+
 
 def _marks(values: Sequence[Any]) -> str:
     return ",".join("?" * len(values)) or "NULL"

@@ -224,6 +224,53 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX seen_updates_age ON seen_updates (seen_at);
     """,
+    # 6: group subscriptions and change alerts. An alert is one unit's change(s) (folded within a window); the
+    # outbox holds one row per chat to tell, written in the change's own transaction, and closes each row once.
+    """
+    CREATE TABLE subscriptions (
+        platform TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        unit_slug TEXT NOT NULL REFERENCES places (slug),
+        lang TEXT NOT NULL,
+        subscribed_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (platform, chat_id, unit_slug)
+    );
+    CREATE INDEX subscriptions_unit ON subscriptions (unit_slug);
+    CREATE TABLE alerts (
+        id INTEGER PRIMARY KEY,
+        unit_slug TEXT NOT NULL REFERENCES places (slug),
+        created_at TEXT NOT NULL,
+        due_at REAL NOT NULL
+    );
+    CREATE INDEX alerts_unit ON alerts (unit_slug, id);
+    CREATE TABLE alert_changes (
+        alert_id INTEGER NOT NULL REFERENCES alerts (id),
+        audit_id INTEGER NOT NULL REFERENCES audit (id),
+        PRIMARY KEY (alert_id, audit_id)
+    );
+    CREATE INDEX alert_changes_audit ON alert_changes (audit_id);
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('alert', 'digest')),
+        ref INTEGER NOT NULL,
+        platform TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        lang TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending'
+            CHECK (state IN ('pending', 'sending', 'sent', 'failed', 'dropped')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_at REAL NOT NULL,
+        error TEXT,
+        done_at TEXT,
+        UNIQUE (kind, ref, platform, chat_id)
+    );
+    CREATE INDEX outbox_due ON outbox (state, next_at);
+    CREATE TABLE jobs (
+        name TEXT PRIMARY KEY,
+        last_run TEXT NOT NULL
+    );
+    """,
 )
 
 

@@ -22,7 +22,7 @@ from aiohttp import web
 
 from bot.app import Services
 from bot.frontends.plain import render
-from bot.frontends.zalo.client import MAX_TEXT, ZaloClient, ZaloError
+from bot.frontends.zalo.client import MAX_TEXT, ZaloClient, ZaloError, ZaloTransient
 from bot.frontends.zalo.receive import (
     Health,
     WebhookHandler,
@@ -32,6 +32,8 @@ from bot.frontends.zalo.receive import (
     webhook_handler,
 )
 from bot.i18n import VI, t
+from bot.outbox import Rejected, RetryLater
+from bot.pacing import Pace, zalo_pace
 from bot.people import ZALO, Person
 from bot.replies import Image, Reply, images_of
 from bot.store import Store
@@ -140,10 +142,17 @@ class ZaloFrontend:
     def health(self) -> dict[str, Any]:
         return self.health_state.as_dict()
 
+    def courier(self) -> ZaloCourier:
+        return ZaloCourier(self)
+
     # --- input --------------------------------------------------------------------------------------------
     async def on_event(self, event: ZaloEvent) -> None:
         if event.is_bot:
             return
+        with self.services.traffic.answering():  # alerts wait while users are being answered
+            await self._answer(event)
+
+    async def _answer(self, event: ZaloEvent) -> None:
         ctx = self.context(event)
         if event.kind == "text" and event.text:
             replies = await self.services.dispatcher.dispatch(ctx, input_of_text(event.text))
@@ -215,3 +224,28 @@ class ZaloFrontend:
         return web.Response(body=found.content, headers={
             "Content-Disposition": f'attachment; filename="{found.name}"', "Cache-Control": "no-store",
             "Content-Type": "application/octet-stream"})
+
+
+class ZaloCourier:
+    """Alerts and digests to Zalo chats (bot.outbox). Zalo documents no error for "the user blocked the bot",
+    so a Zalo chat is never taken for gone: its failures are retried, then counted as failed."""
+
+    platform = ZALO
+
+    def __init__(self, frontend: ZaloFrontend, pace: Pace | None = None) -> None:
+        self.frontend = frontend
+        self.pace = pace or zalo_pace()
+
+    def cost(self, reply: Reply, lang: str) -> int:
+        photos = len(images_of(reply.image)) if self.frontend.public_url else 0
+        return photos + len(render(reply, lang, limit=MAX_TEXT)) + len(reply.files)
+
+    async def deliver(self, chat_id: str, reply: Reply, lang: str) -> None:
+        try:
+            await self.frontend.send(chat_id, reply, lang)
+        except ZaloTransient as exc:
+            if exc.maybe_sent:
+                return  # it may have landed: counted as sent, never sent twice
+            raise RetryLater(str(exc), 60.0 if exc.code == 429 else None) from exc
+        except ZaloError as exc:
+            raise Rejected(str(exc)) from exc
