@@ -42,6 +42,7 @@ bench: $(VENV)/.installed-test
 	NO_PROXY=127.0.0.1,localhost $(BIN)/python -m bench.web --write
 	NO_PROXY=127.0.0.1,localhost $(BIN)/python -m bench.zalo --write
 	$(BIN)/python -m bench.ingest --write
+	$(BIN)/python -m bench.alerts --write
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -206,6 +206,27 @@ async def test_a_change_to_a_former_province_alerts_its_unit(setup: tuple[Regist
     assert "reverify" in alerts.SILENT_KINDS
 
 
+async def test_five_changes_20_seconds_apart_make_two_alerts(setup: tuple[Registry, Dispatcher]) -> None:
+    registry, _ = setup
+    store = registry.store
+    await store.subscribe(TELEGRAM, "-10", "can_tho", "vi", "telegram:1")
+    made = []
+    for i in range(5):
+        async with store.transaction():
+            audit_id = await store.add_audit(actor=ADMIN, actor_name=None, action="edit_channel",
+                                             place_slug="can_tho", entity="channel", entity_id=None, before=None,
+                                             after=None)
+            made += await alerts.queue_alerts(store, registry.places, audit_id, ["can_tho"], now=1000.0 + 20 * i)
+    assert made == [made[0], made[1], made[1], made[1], made[1]] and made[0] != made[1]
+    rows = await store.due_outbox(10**12, [TELEGRAM], 10)
+    assert [(r.ref, r.next_at) for r in rows] == [(made[0], 1000.0), (made[1], 1000.0 + alerts.FOLD_SECONDS)]
+    async with store.transaction():  # long after: at once again
+        audit_id = await store.add_audit(actor=ADMIN, actor_name=None, action="edit_channel", place_slug="can_tho",
+                                         entity="channel", entity_id=None, before=None, after=None)
+        [late] = await alerts.queue_alerts(store, registry.places, audit_id, ["can_tho"], now=5000.0)
+    assert (await store.due_outbox(10**12, [TELEGRAM], 10))[-1].next_at == 5000.0 and late not in made
+
+
 # --- the delivery worker ------------------------------------------------------------------------------------------
 class RecordingCourier:
     """A courier that keeps what it was handed, and answers as told (per chat: an exception to raise once)."""
