@@ -106,7 +106,8 @@ def section(sim: list[str], real: list[str], chats: int, rounds: int) -> str:
         "characters), else two. Simulated with the worker's own arithmetic (bot.pacing), no sleeping:", "",
         *sim, "",
         "Folding: five changes to one unit 20 s apart reach a group as 2 alerts (the first at once, one follow-up "
-        "120 s after it with the other four), not 5 (tests/test_subscriptions.py). The limiter, not the worker, is what takes the time: the "
+        "120 s after it with the other four), not 5 (tests/test_subscriptions.py). The limiter, not the worker, "
+        "is what takes the time: the "
         f"worker's own cost below is a small fraction of the 40 ms each message waits for its slot ({rounds} "
         f"rounds, {chats:,} chats):", "",
         *real, "",
