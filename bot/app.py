@@ -25,6 +25,7 @@ from aiohttp import web
 
 from bot.backups import BackupSchedule, start_backups
 from bot.config import Settings
+from bot.digest import WeeklyDigest
 from bot.outbox import Courier, OutboxWorker, Traffic
 from bot.runtime import open_registry
 from bot.services import Registry
@@ -135,6 +136,11 @@ class App:
         await worker.start()
         services.registry.listeners.append(worker.wake)
         self._closers.append(worker.stop)
+        digest = WeeklyDigest(services.registry, set(worker.couriers), months=settings.review_months,
+                              super_admins=settings.admin_ids)
+        digest.wake = worker.wake
+        digest.start_task()
+        self._closers.append(digest.stop)
 
     def _add_routes(self, router: web.UrlDispatcher) -> None:
         router.add_get("/healthz", self._healthz)

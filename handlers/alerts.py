@@ -5,13 +5,16 @@ worker (bot.outbox) calls for each outbox row: an alert, or an admin's weekly di
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from bot.digest import VIETNAM
 from bot.models import AuditEntry
 from bot.people import WEB_VISITOR
 from bot.replies import Reply, bold, italic
 from bot.services import Registry
 from bot.store import ALERT, DIGEST, OutboxRow
+from bot.upkeep import digest_reply, due_channels
 from handlers.context import Context
 from handlers.public import channels_reply
 
@@ -28,10 +31,9 @@ class AlertComposer:
         ctx = Context(self.registry, row.lang, WEB_VISITOR, chat=row.chat_id, public_url=self.public_url)
         if row.kind == ALERT:
             return await alert_reply(ctx, row.ref)
-        if row.kind == DIGEST:
-            from bot.upkeep import digest_reply, due_channels, vietnam_today
-
-            due = due_channels(self.registry, months=self.review_months, today=vietnam_today())
+        if row.kind == DIGEST:  # what is due now (it may have been re-verified since the digest was queued)
+            today = datetime.now(VIETNAM).date()
+            due = await due_channels(self.registry, months=self.review_months, today=today)
             return digest_reply(self.registry, due, row.lang)
         return None
 
