@@ -10,14 +10,13 @@ revert. Which channels are due is bot.upkeep's rule; the lookup by URL is the on
 from __future__ import annotations
 
 import math
-from datetime import date
 
 from bot.change_kinds import REVERIFY
 from bot.changes import Outcome, today
 from bot.models import Channel, Notice
 from bot.replies import Pager, Reply, bold, code, italic
 from bot.services import format_date, notice_reference
-from bot.upkeep import Due, due_channels, former_name, platform_label
+from bot.upkeep import Due, due_channels, former_name, platform_label, vietnam_today
 from bot.validate import ascii_int
 from handlers.admin import changes, registered_channel
 from handlers.commands import command
@@ -34,7 +33,7 @@ async def review(ctx: Context, args: str) -> Reply:
     if page is None:
         return Reply().add(ctx.t("review_usage"))
     months = ctx.registry.review_months
-    due = await due_channels(ctx.registry, months=months, today=date.fromisoformat(today()))
+    due = await due_channels(ctx.registry, months=months, today=vietnam_today())  # as the digest counts
     if not due:
         return Reply().add(bold(ctx.t("review_none", months=months)))
     pages = math.ceil(len(due) / REVIEW_PAGE)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -26,7 +26,15 @@ from bot.people import ZALO, Person
 from bot.replies import Pager, Reply, actions, to_plain
 from bot.runtime import open_registry
 from bot.services import Registry, format_date
-from bot.upkeep import DIGEST_MAX_ENTRIES, Due, digest_reply, due_channels, months_before, verified_date
+from bot.upkeep import (
+    DIGEST_MAX_ENTRIES,
+    Due,
+    digest_reply,
+    due_channels,
+    months_before,
+    verified_date,
+    vietnam_today,
+)
 from bot.userstate import UserState
 from handlers import COMMANDS, Context, Dispatcher, menu
 from handlers.dispatch import CommandInput, PickInput
@@ -114,6 +122,12 @@ def test_months_before_keeps_the_day_or_takes_the_months_last() -> None:
     assert months_before(date(2024, 3, 31), 1) == date(2024, 2, 29)
     assert months_before(date(2025, 1, 10), 1) == date(2024, 12, 10)
     assert months_before(date(2025, 6, 1), 120) == date(2015, 6, 1)
+
+
+def test_due_is_counted_from_the_date_in_vietnam() -> None:
+    assert vietnam_today(datetime(2026, 12, 1, 16, 59, tzinfo=UTC)) == date(2026, 12, 1)
+    assert vietnam_today(datetime(2026, 12, 1, 17, 0, tzinfo=UTC)) == date(2026, 12, 2)  # 00:00 in Hà Nội
+    assert vietnam_today(datetime(2026, 12, 31, 18, 0, tzinfo=UTC)) == date(2027, 1, 1)
 
 
 async def test_due_channels_oldest_first_then_unit_in_vietnamese_order_then_url(registry: Registry) -> None:
@@ -372,7 +386,7 @@ def rendered(reply: Reply) -> tuple[list[str], list[str]]:
 
 async def test_no_digest_when_nothing_is_due(registry: Registry) -> None:
     await seeded_fresh(registry)
-    assert await due_channels(registry, months=12, today=date.fromisoformat(today())) == []
+    assert await due_channels(registry, months=12, today=vietnam_today()) == []
     assert digest_reply(registry, [], VI) is None
 
 
