@@ -130,14 +130,13 @@ class App:
         if not couriers:
             return
         services, settings = self.services, self.settings
-        compose = AlertComposer(services.registry, settings.public_url, settings.review_months)
+        compose = AlertComposer(services.registry, settings.public_url)
         worker = self.outbox = OutboxWorker(services.registry.store, {c.platform: c for c in couriers}, compose,
                                             services.traffic)
         await worker.start()
         services.registry.listeners.append(worker.wake)
         self._closers.append(worker.stop)
-        digest = WeeklyDigest(services.registry, set(worker.couriers), months=settings.review_months,
-                              super_admins=settings.admin_ids)
+        digest = WeeklyDigest(services.registry, set(worker.couriers), super_admins=settings.admin_ids)
         digest.wake = worker.wake
         digest.start_task()
         self._closers.append(digest.stop)

@@ -338,8 +338,25 @@ class Ingest(ChangeKind):
         return str(p["place_slug"])
 
 
+class Reverify(ChangeKind):
+    """An admin looked at an active channel again and it is still the unit's page: its "last checked" date
+    (`verified_on`) becomes the stamp's day, and nothing else changes (its source stays the notice or the admin
+    that vouched for it). Not previewed: /reverify proposes and confirms it at once, audited and undoable."""
+
+    kind = "reverify"
+
+    async def apply(self, registry: Registry, work: Touched, p: dict[str, Any]) -> str:
+        channel = await work.channel(p["channel_id"])
+        stamp = checked_on(p)
+        if channel.status != "active" or channel.verified_on == stamp:
+            raise Conflict(channel.url)  # retired meanwhile, or someone stamped it already: nothing to write
+        await registry.store.update_channel(channel.id, verified_on=stamp)
+        return channel.place_slug
+
+
 ADD_CHANNEL, EDIT_CHANNEL, RETIRE_CHANNEL = AddChannel(), EditChannel(), RetireChannel()
+REVERIFY = Reverify()
 
 KINDS: dict[str, ChangeKind] = {k.kind: k for k in (ADD_CHANNEL, EDIT_CHANNEL, RETIRE_CHANNEL, AddNotice(), Import(),
-                                                    Ingest())}
+                                                    Ingest(), REVERIFY)}
 """Every kind of change by its stored name: what bot.changes applies on Confirm."""

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.people import Person, parse_person
+from bot.validate import ascii_int
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,7 +38,7 @@ class Settings:
     http_port: int = 8443  # 0: any free port
     export_dir: Path | None = None  # BOT_EXPORT_DIR: the directory re-exported as static files after each change
     public_url: str = ""  # e.g. https://kenh.example.gov.vn: cards link to their page, snippets use it
-    review_months: int = 12  # BOT_REVIEW_MONTHS: a channel not re-verified for this long is due for review
+    review_months: int = 12  # BOT_REVIEW_MONTHS: a channel not verified for this long is due for /review
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -66,6 +67,7 @@ class Settings:
             http_port=int(e.get("BOT_HTTP_PORT") or defaults.http_port),
             public_url=e.get("BOT_PUBLIC_URL", "").strip().rstrip("/"),
             export_dir=Path(e["BOT_EXPORT_DIR"]) if e.get("BOT_EXPORT_DIR", "").strip() else None,
+            review_months=parse_review_months(e.get("BOT_REVIEW_MONTHS", ""), defaults.review_months),
         )
 
 
@@ -80,6 +82,20 @@ def parse_ids(text: str) -> frozenset[Person]:
                 raise ValueError(f"BOT_ADMIN_IDS: not a user id: {part!r} (a Telegram id, or zalo:<id>)")
             ids.add(person)
     return frozenset(ids)
+
+
+REVIEW_MONTHS_RANGE = (1, 120)
+
+
+def parse_review_months(text: str, default: int) -> int:
+    """BOT_REVIEW_MONTHS: a whole number of months, 1 to 120 (ten years); unset or blank: `default`."""
+    if not text.strip():
+        return default
+    low, high = REVIEW_MONTHS_RANGE
+    months = ascii_int(text, low, high)
+    if months is None:
+        raise ValueError(f"BOT_REVIEW_MONTHS: must be a whole number of months from {low} to {high}: {text!r}")
+    return months
 
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

@@ -12,18 +12,17 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-from bot.periodic import Periodic
 from bot.people import Person
+from bot.periodic import Periodic
 from bot.services import Registry
 from bot.store import DIGEST
-from bot.upkeep import due_channels
+from bot.upkeep import VIETNAM, due_channels, vietnam_today
 
 log = logging.getLogger(__name__)
 
 JOB = "weekly_digest"
-VIETNAM = timezone(timedelta(hours=7))  # no summer time
 SEND_AT = (0, 8)  # Monday, 08:00
 
 
@@ -43,17 +42,19 @@ def week_ref(moment: datetime) -> int:
 class WeeklyDigest(Periodic):
     name = "weekly digest"
 
-    def __init__(self, registry: Registry, platforms: set[str], *, months: int, super_admins: frozenset[Person] = frozenset(), interval: float = 3600.0,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+    def __init__(self, registry: Registry, platforms: set[str], *, super_admins: frozenset[Person] = frozenset(),
+                 interval: float = 3600.0, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         super().__init__(interval)
         self.registry = registry
         self.platforms = platforms
-        self.months = months
         self.super_admins = super_admins
         self.clock = clock
         self.wake: Callable[[], None] = lambda: None  # the outbox worker, told when digests were queued
 
-    async def tick(self) -> int:
+    async def tick(self) -> None:
+        await self.run_once()
+
+    async def run_once(self) -> int:
         """Queue this week's digests if their time has come and they were not queued yet; how many."""
         store = self.registry.store
         now = self.clock()
@@ -63,7 +64,7 @@ class WeeklyDigest(Periodic):
             return 0
         if week_start(now) <= datetime.fromisoformat(last):
             return 0
-        due = await due_channels(self.registry, months=self.months, today=now.astimezone(VIETNAM).date())
+        due = await due_channels(self.registry, months=self.registry.review_months, today=vietnam_today(now))
         queued = 0
         if due:
             admins = {person for person, *_ in await store.admins()} | set(self.super_admins)

@@ -19,7 +19,7 @@ async def open_registry(settings: Settings) -> Registry:
     store = await Store.open(settings.db_path)
     await seed(store, gazetteer, settings.data_dir)
     await _check_stored_links(store)
-    return Registry(store, gazetteer)
+    return Registry(store, gazetteer, review_months=settings.review_months)
 
 
 async def _check_stored_links(store: Store) -> None:

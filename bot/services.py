@@ -137,10 +137,14 @@ CACHE_SIZE = 4096  # entries per answer cache: bounded, and dropped whole on eve
 
 
 class Registry:
-    def __init__(self, store: Store, gazetteer: Gazetteer, cards: CardCache | None = None) -> None:
+    def __init__(self, store: Store, gazetteer: Gazetteer, cards: CardCache | None = None, *,
+                 review_months: int = 12) -> None:
         self.store = store
         self.places = gazetteer
         self.cards = cards or CardCache()
+        # BOT_REVIEW_MONTHS: a channel not verified for this long is due for review (bot.upkeep, /review). Kept
+        # here because every front-end hands its handlers the registry, not the settings.
+        self.review_months = review_months
         self._views: dict[str, UnitView] = {}
         self._all_channels: tuple[dict[str, Channel], list[Channel]] | None = None
         # Answers that only a write can change, kept until the next one (changed()): /notice pages and verdicts.

@@ -7,10 +7,10 @@ Replies. Importing this package registers every command.
 
 from __future__ import annotations
 
-from handlers import admin, ingest, poster, public, reports, subscriptions
+from handlers import admin, ingest, poster, public, reports, subscriptions, upkeep
 from handlers.commands import COMMANDS, Command, Handler, menu
 from handlers.context import Context
 from handlers.dispatch import Dispatcher
 
 __all__ = ["COMMANDS", "Command", "Context", "Dispatcher", "Handler", "admin", "ingest", "menu", "poster", "public",
-           "reports", "subscriptions"]
+           "reports", "subscriptions", "upkeep"]

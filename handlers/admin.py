@@ -178,7 +178,7 @@ async def addchannel(ctx: Context, args: str) -> Reply:
     return await _preview(ctx, place, shown, ctx.t("what_add", url=payload["url"]), ADD_CHANNEL.kind, payload)
 
 
-async def _registered(ctx: Context, text: str) -> Channel | Reply:
+async def registered_channel(ctx: Context, text: str) -> Channel | Reply:
     """The registered channel at this URL, or a Reply saying why there is none."""
     link = _link(ctx, text)
     if isinstance(link, Reply):
@@ -193,7 +193,7 @@ async def editchannel(ctx: Context, args: str) -> Reply:
     parts = args.split(maxsplit=2)
     if len(parts) < 3 or parts[1].lower() not in ("name", "url", "unit", "ten", "tên", "don_vi", "donvi"):
         return Reply().add(ctx.t("editchannel_usage"))
-    channel = await _registered(ctx, parts[0])
+    channel = await registered_channel(ctx, parts[0])
     if isinstance(channel, Reply):
         return channel
     field, value = parts[1].lower(), parts[2]
@@ -227,7 +227,7 @@ async def retirechannel(ctx: Context, args: str) -> Reply:
     parts = args.split()
     if not 1 <= len(parts) <= 2:
         return Reply().add(ctx.t("retire_usage"))
-    channel = await _registered(ctx, parts[0])
+    channel = await registered_channel(ctx, parts[0])
     if isinstance(channel, Reply):
         return channel
     if channel.status != "active":

@@ -5,16 +5,14 @@ worker (bot.outbox) calls for each outbox row: an alert, or an admin's weekly di
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from bot.digest import VIETNAM
 from bot.models import AuditEntry
 from bot.people import WEB_VISITOR
 from bot.replies import Reply, bold, italic
 from bot.services import Registry
 from bot.store import ALERT, DIGEST, OutboxRow
-from bot.upkeep import digest_reply, due_channels
+from bot.upkeep import digest_reply, due_channels, vietnam_today
 from handlers.context import Context
 from handlers.public import channels_reply
 
@@ -22,18 +20,16 @@ from handlers.public import channels_reply
 class AlertComposer:
     """Builds the Reply for an outbox row, in the row's language, from what the store holds now."""
 
-    def __init__(self, registry: Registry, public_url: str = "", review_months: int = 12) -> None:
+    def __init__(self, registry: Registry, public_url: str = "") -> None:
         self.registry = registry
         self.public_url = public_url
-        self.review_months = review_months
 
     async def __call__(self, row: OutboxRow) -> Reply | None:
         ctx = Context(self.registry, row.lang, WEB_VISITOR, chat=row.chat_id, public_url=self.public_url)
         if row.kind == ALERT:
             return await alert_reply(ctx, row.ref)
         if row.kind == DIGEST:  # what is due now (it may have been re-verified since the digest was queued)
-            today = datetime.now(VIETNAM).date()
-            due = await due_channels(self.registry, months=self.review_months, today=today)
+            due = await due_channels(self.registry, months=self.registry.review_months, today=vietnam_today())
             return digest_reply(self.registry, due, row.lang)
         return None
 

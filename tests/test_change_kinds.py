@@ -73,7 +73,8 @@ async def add(registry: Registry, url: str, place_slug: str = "can_tho", name: s
 
 
 def test_the_kinds_keep_the_names_databases_hold() -> None:
-    assert set(KINDS) == {"add_channel", "edit_channel", "retire_channel", "add_notice", "import", "ingest"}
+    assert set(KINDS) == {"add_channel", "edit_channel", "retire_channel", "add_notice", "import", "ingest",
+                          "reverify"}
     assert all(k.kind == name for name, k in KINDS.items())
     assert (ADD_CHANNEL.kind, EDIT_CHANNEL.kind, RETIRE_CHANNEL.kind) == ("add_channel", "edit_channel",
                                                                           "retire_channel")

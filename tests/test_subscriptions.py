@@ -227,6 +227,15 @@ async def test_five_changes_20_seconds_apart_make_two_alerts(setup: tuple[Regist
     assert (await store.due_outbox(10**12, [TELEGRAM], 10))[-1].next_at == 5000.0 and late not in made
 
 
+async def test_a_reverify_stamp_tells_nobody_but_is_audited(setup: tuple[Registry, Dispatcher]) -> None:
+    registry, dispatcher = setup
+    await registry.store.subscribe(TELEGRAM, "-10", "can_tho", "vi", "telegram:1")
+    stamped = await say(dispatcher, private_ctx(registry, ADMIN), "reverify", FANPAGE)
+    assert FANPAGE in stamped
+    assert (await registry.store.all_audit())[-1].action == "reverify"
+    assert await outbox_rows(registry) == [] and await registry.store.newest_alert("can_tho") is None
+
+
 # --- the delivery worker ------------------------------------------------------------------------------------------
 class RecordingCourier:
     """A courier that keeps what it was handed, and answers as told (per chat: an exception to raise once)."""
