@@ -13,14 +13,16 @@ from __future__ import annotations
 from dataclasses import asdict, replace
 from typing import Any, ClassVar
 
+from bot.clock import vietnam_today
 from bot.models import Channel, ManagingUnit, Notice
 from bot.places import Gazetteer
 from bot.services import Registry
-from bot.store import Store, now_iso
+from bot.store import Store
 
 
 def today() -> str:
-    return now_iso()[:10]
+    """The day a change is stamped with (verified_on): Vietnam's date, which is not UTC's before 07:00 there."""
+    return vietnam_today().isoformat()
 
 
 def checked_on(p: dict[str, Any]) -> str:

@@ -14,11 +14,12 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from bot.clock import VIETNAM, vietnam_today
 from bot.people import Person
 from bot.periodic import Periodic
 from bot.services import Registry
 from bot.store import DIGEST
-from bot.upkeep import VIETNAM, due_channels, vietnam_today
+from bot.upkeep import due_channels
 
 log = logging.getLogger(__name__)
 

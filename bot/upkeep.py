@@ -12,7 +12,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date
 
 from bot.i18n import t
 from bot.links import PLATFORM_LABELS
@@ -27,15 +27,6 @@ DIGEST_MAX_ENTRIES = 15  # the oldest ones named in the digest; the rest are a /
 DIGEST_ENTRY_BUDGET = 3000
 
 _ISO_PREFIX = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
-VIETNAM = timezone(timedelta(hours=7), "ICT")  # Vietnam keeps UTC+7 all year: no summer time, no tz database
-
-
-def vietnam_today(now: datetime | None = None) -> date:
-    """The date in Vietnam now (or at `now`): the day the admins and the notices live in, which the UTC date is
-    not between 00:00 and 07:00 there. What "due" is counted from."""
-    return (now or datetime.now(UTC)).astimezone(VIETNAM).date()
-
-
 @dataclass(frozen=True)
 class Due:
     """An active channel due for another look: the channel, its unit's display name, and the date it was last

@@ -8,12 +8,12 @@ import json
 import re
 import secrets
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.change_kinds import ADD_CHANNEL, EDIT_CHANNEL, RETIRE_CHANNEL
 from bot.changes import UNDO, Changes, Outcome, Result, today
+from bot.clock import VIETNAM
 from bot.i18n import EN, VI, describe_refusal, describe_row, has, t
 from bot.links import Link, LinkError, parse_link
 from bot.models import Channel
@@ -30,13 +30,6 @@ from handlers.public import channels_reply
 
 HISTORY_PAGE = 8
 
-
-def _vietnam_zone() -> tzinfo:
-    """Asia/Ho_Chi_Minh; a fixed UTC+7 where the system has no tz database (Vietnam has no summer time)."""
-    try:
-        return ZoneInfo("Asia/Ho_Chi_Minh")
-    except (ZoneInfoNotFoundError, ValueError):
-        return timezone(timedelta(hours=7), "ICT")
 
 Arg = TypeVar("Arg", str, bytes)  # what follows the command: its text, or an uploaded file's bytes
 AdminHandler = Callable[[Context, Arg], Awaitable[Reply]]
@@ -545,7 +538,6 @@ def _value(ctx: Context, key: str, value: object, channels: dict[int, dict]) -> 
     return str(value)
 
 
-VIETNAM = _vietnam_zone()
 
 
 def vietnam_time(iso_utc: str) -> str:

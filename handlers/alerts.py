@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.clock import vietnam_today
 from bot.models import AuditEntry
 from bot.people import WEB_VISITOR
 from bot.replies import Reply, bold, italic
 from bot.services import Registry
 from bot.store import ALERT, DIGEST, OutboxRow
-from bot.upkeep import digest_reply, due_channels, vietnam_today
+from bot.upkeep import digest_reply, due_channels
 from handlers.context import Context
 from handlers.public import channels_reply
 

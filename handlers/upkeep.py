@@ -13,10 +13,11 @@ import math
 
 from bot.change_kinds import REVERIFY
 from bot.changes import Outcome, today
+from bot.clock import vietnam_today
 from bot.models import Channel, Notice
 from bot.replies import Pager, Reply, bold, code, italic
 from bot.services import format_date, notice_reference
-from bot.upkeep import Due, due_channels, former_name, platform_label, vietnam_today
+from bot.upkeep import Due, due_channels, former_name, platform_label
 from bot.validate import ascii_int
 from handlers.admin import changes, registered_channel
 from handlers.commands import command

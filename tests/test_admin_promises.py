@@ -11,6 +11,7 @@ import pytest
 
 import handlers.admin
 from bot import changes as changes_module
+from bot.clock import vietnam_today
 from bot.people import Person
 from tests.fakebot.server import Call
 from tests.fakebot.spec import ApiError
@@ -87,7 +88,7 @@ async def test_undo_previews_what_it_restores_and_writes_only_on_confirm(bot: Ha
     text = texts(preview)
     assert "XEM TRƯỚC — hoàn tác thay đổi #1 (sửa kênh" in text
     assert f"~ {ZALO}: tên Zalo mới → Cổng TTĐT Cần Thơ" in text  # the row, now → after the undo
-    assert f"~ {ZALO}: cập nhật {datetime.now(UTC):%d/%m/%Y} → 11/2025" in text  # its as-of date too
+    assert f"~ {ZALO}: cập nhật {vietnam_today():%d/%m/%Y} → 11/2025" in text  # its as-of date too
     assert await state(bot) == edited  # nothing written before Confirm
     calls = await bot.send(callback(confirm_data(preview), user=ADMIN))
     assert "Đã hoàn tác thay đổi gần nhất của bạn (sửa kênh)" in texts(calls)

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from bot.clock import vietnam_today
 from bot.services import Registry
 from tests.fakebot.server import Call
 from tests.fakebot.updates import GROUP, VI_USER, inline, message, private_chat
@@ -218,7 +219,6 @@ def confirm_button(calls: list[Call]) -> str:
 
 
 async def test_each_channel_names_its_own_source_never_another_one(bot: Harness) -> None:
-    from datetime import UTC, datetime
 
     from tests.fakebot.updates import callback
 
@@ -227,7 +227,7 @@ async def test_each_channel_names_its_own_source_never_another_one(bot: Harness)
     await bot.send(callback(confirm_button(preview), user=ADMIN))
     text = text_of(await bot.send(message("/channels cần thơ")))
     youtube = text[text.index("https://www.youtube.com/@canthotv"):]
-    today = f"{datetime.now(UTC):%d/%m/%Y}"
+    today = f"{vietnam_today():%d/%m/%Y}"
     assert youtube.split("\n")[1] == f"<i>Do quản trị viên ghi nhận ngày {today}, chưa có văn bản</i>"
     assert text.count("Nguồn: Văn phòng UBND thành phố Cần Thơ, số …/VPUB-TTĐH, 11/2025") == 2  # its own two
     view = await bot.registry.unit_view(bot.registry.places.places["can_tho"])

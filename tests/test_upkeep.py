@@ -16,6 +16,7 @@ import pytest
 
 from bot.change_kinds import REVERIFY
 from bot.changes import Changes, Outcome, today
+from bot.clock import vietnam_today
 from bot.config import Settings
 from bot.frontends import plain
 from bot.frontends.telegram import _rendering
@@ -33,7 +34,6 @@ from bot.upkeep import (
     due_channels,
     months_before,
     verified_date,
-    vietnam_today,
 )
 from bot.userstate import UserState
 from handlers import COMMANDS, Context, Dispatcher, menu
