@@ -18,11 +18,24 @@ SPEC_PATH = Path(__file__).with_name("api-10.0.min.json")
 
 
 class ApiError(Exception):
-    def __init__(self, description: str, code: int = 400, retry_after: float | None = None) -> None:
+    """A refusal: HTTP status `code`, Telegram's `description`, and the ResponseParameters Telegram adds to some
+    errors (`retry_after` on a 429; others, such as `migrate_to_chat_id`, in `parameters`)."""
+
+    def __init__(self, description: str, code: int = 400, retry_after: float | None = None, *,
+                 parameters: dict[str, Any] | None = None) -> None:
         super().__init__(description)
         self.description = description
         self.code = code
         self.retry_after = retry_after
+        self.parameters = dict(parameters or {})
+
+    @property
+    def response_parameters(self) -> dict[str, Any] | None:
+        """The error body's `parameters` object, or None when Telegram would send none."""
+        merged = dict(self.parameters)
+        if self.retry_after is not None:
+            merged["retry_after"] = self.retry_after
+        return merged or None
 
 
 @cache
@@ -97,6 +110,7 @@ def check_formatted(text: str, parse_mode: str | None, field: str, low: int, hig
 
 # --- types ---------------------------------------------------------------------------------------------------
 _FIXED_TYPE = re.compile(r"must be ([a-z_]+)")
+_ALWAYS = re.compile(r"always [“\"]([a-z_]+)[”\"]")  # the spec quotes both ways: ChatMember's status uses "…"
 
 
 def _subtype_candidates(type_name: str, value: dict[str, Any]) -> list[str]:
@@ -111,7 +125,7 @@ def _subtype_candidates(type_name: str, value: dict[str, Any]) -> list[str]:
     for sub in subtypes:
         for f in types[sub].get("fields", []):
             if f["name"] in ("type", "source", "status"):
-                m = _FIXED_TYPE.search(f["description"]) or re.search(r"always “([a-z_]+)”", f["description"])
+                m = _FIXED_TYPE.search(f["description"]) or _ALWAYS.search(f["description"])
                 if m and m.group(1) == wanted:
                     found.append(sub)
     if not found:
