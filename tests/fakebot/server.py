@@ -24,6 +24,8 @@ Faults, injected explicitly by tests:
 - `fail_next(method, code, times=…, retry_after=…)`: the next call(s) to `method` get an error (429, 500, 502…);
 - `hang_next(method, seconds)`: the next call to `method` is answered, and its message delivered, only after
   `seconds` (long after a short client read timeout, say);
+- `hold_sends(after=…)` / `release_sends()`: every send past the next `after` waits unanswered until released,
+  then lands whether or not its client still waits (a bot killed mid-send);
 - `stop()` then `start()`: the server goes away (connections refused) and comes back on the same port, with
   its state (calls, chats, files, pending updates) kept.
 """
@@ -194,6 +196,9 @@ class FakeBotApi:
         self._messages: dict[tuple[int, int], dict[str, Any]] = {}
         self._failures: list[tuple[str, ApiError]] = []
         self._hangs: list[tuple[str, float]] = []
+        self._hold_after: int | None = None  # hold_sends(): sends still let through before the hold
+        self._released = asyncio.Event()
+        self.held = 0  # sends waiting in a hold
         self.served_update_id = 0  # the highest update_id getUpdates has handed out
         self.webhook: dict[str, Any] | None = None  # what setWebhook registered
         self._closing = False
@@ -274,6 +279,17 @@ class FakeBotApi:
         """The next call to `method` is answered only after `seconds`; it is recorded (and its message
         delivered) then, whether or not the client is still waiting for the answer."""
         self._hangs.append((method, seconds))
+
+    def hold_sends(self, after: int = 0) -> None:
+        """After `after` more sends, every send is held unanswered (its connection open, nothing recorded yet)
+        until release_sends(); then each lands and is recorded whether or not its client is still waiting — as
+        Telegram acts on a request it received even if the bot died waiting for the answer."""
+        self._hold_after = after
+        self._released.clear()
+
+    def release_sends(self) -> None:
+        self._hold_after = None
+        self._released.set()
 
     def delivered(self, chat_id: int) -> list[Call]:
         """What the user in `chat_id` sees: the messages, photos and documents successfully sent there."""
@@ -414,6 +430,14 @@ class FakeBotApi:
                 del self._hangs[i]
                 await asyncio.sleep(seconds)  # the call lands (and is recorded) only now
                 break
+        if method in SENDS and self._hold_after is not None:
+            if self._hold_after > 0:
+                self._hold_after -= 1
+            else:
+                self.held += 1
+                self._call_event.set()
+                await self._released.wait()
+                self.held -= 1
         call = Call(method, params, files, at=self.clock())
         if method != "getUpdates" and self.record:
             self.calls.append(call)
