@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
+import os
+import subprocess
+import sys
 from dataclasses import replace
+from pathlib import Path
 
 from bot.app import App
-from bot.config import Settings
+from bot.config import ROOT, Settings
 from bot.frontends.console import Console, ConsoleCourier
 from bot.people import ZALO, Person
+from bot.transfer import export_registry
 from tests.conftest import decode_qr
 from tests.fakezalo.server import GROUP_ID, USER_ID, FakeZaloApi
 from tests.test_zalo import ADMIN_ID, FANPAGE, ZALO_OA, ask, fake, zalo_bot
@@ -58,3 +64,30 @@ async def test_a_console_subscription_is_told_in_the_console(settings: Settings)
     text = out.getvalue()
     alert = text[text.index("Kênh chính thức thay đổi"):]
     assert f"{FANPAGE} → thay bằng {NEW_PAGE}" in alert and "[image]" in alert
+
+
+async def test_an_import_by_the_cli_in_another_process_is_told_by_the_running_bot(
+        settings: Settings, tmp_path: Path) -> None:
+    """`python -m bot import --apply` writes the alert with its change; the bot's worker (another process) finds
+    it and tells the subscribed console."""
+    out = io.StringIO()
+    async with App(settings) as app:
+        console = Console(app.services, out)
+        await app.start_outbox([ConsoleCourier(console)])
+        await console.handle_line("/subscribe cần thơ")
+        data = await export_registry(app.services.registry.store)
+        data["channels"].append({"place_slug": "can_tho", "platform": "facebook", "name": "Truyền hình Cần Thơ",
+                                 "url": NEW_PAGE, "status": "active"})
+        file = tmp_path / "registry.json"
+        file.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        env = {**os.environ, "BOT_DB_PATH": str(settings.db_path)}
+        env.pop("TELEGRAM_BOT_TOKEN", None)
+        done = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "bot", "import", str(file), "--apply"],
+                                       cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        for _ in range(100):  # the worker's next look (it polls every second, and the watcher wakes it)
+            if "Kênh chính thức thay đổi" in out.getvalue():
+                break
+            await asyncio.sleep(0.1)
+    alert = out.getvalue()[out.getvalue().index("Kênh chính thức thay đổi"):]
+    assert f"🆕 Mới: Truyền hình Cần Thơ — {NEW_PAGE}" in alert
