@@ -101,10 +101,20 @@ class App:
         self._closers.append(watcher.stop)
         state = UserState(registry.store)
         await state.load()
-        for unit in registry.places.units():  # every unit's view now, not on someone's first /channels
-            await registry.unit_view(unit)
+        # Every unit's view (its card laid out) in the background, not on someone's first /channels — and not
+        # before the first update is taken either: a 400-channel unit's layout takes half a second.
+        warming = asyncio.create_task(self._warm(registry), name="warm views")
+        self._closers.append(lambda: _cancelled(warming))
         self._services = Services(settings, registry, state, Dispatcher(state))
         return self._services
+
+    @staticmethod
+    async def _warm(registry: Registry) -> None:
+        for unit in registry.places.units():
+            try:
+                await registry.unit_view(unit)
+            except Exception:  # a unit that cannot be laid out now is laid out (or fails) when asked for
+                log.exception("could not prepare the view of %s", unit.slug)
 
     def add(self, frontend: Frontend) -> None:
         self.frontends.append(frontend)
@@ -186,6 +196,12 @@ class App:
     async def __aexit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                         tb: TracebackType | None) -> None:
         await self.close()
+
+
+async def _cancelled(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 async def serve(settings: Settings) -> int:

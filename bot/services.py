@@ -7,10 +7,11 @@ dictionary lookup once a unit has been seen.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from bot.cards import ALBUM_SIZE, CardCache, CardEntry, CardSpec, paginate
+from bot.cards import ALBUM_SIZE, CardCache, CardEntry, CardSpec, card_pages, paginate
 from bot.i18n import VI, bilingual, t
 from bot.links import MAX_URL_LENGTH, PLATFORM_LABELS, Link, LinkError
 from bot.models import Channel, Notice
@@ -146,6 +147,8 @@ class Registry:
         # here because every front-end hands its handlers the registry, not the settings.
         self.review_months = review_months
         self._views: dict[str, UnitView] = {}
+        self._building: dict[str, asyncio.Future[UnitView]] = {}  # one build per unit at a time
+        self._generation = 0  # moved by every write: a view built across one is not kept
         self._all_channels: tuple[dict[str, Channel], list[Channel]] | None = None
         # Answers that only a write can change, kept until the next one (changed()): /notice pages and verdicts.
         self._notice_pages: dict[tuple[str, int], NoticePage] = {}
@@ -161,6 +164,7 @@ class Registry:
 
         Only the views of their units are dropped; each is rebuilt, with its card, on its next read.
         """
+        self._generation += 1
         self._all_channels = None
         self._notice_pages.clear()
         self._verdicts.clear()
@@ -178,10 +182,23 @@ class Registry:
     async def unit_view(self, place: Place) -> UnitView:
         unit = self.places.unit_of(place)
         view = self._views.get(unit.slug)
-        if view is None:
+        if view is not None:
+            return view
+        key = f"{unit.slug}@{self._generation}"
+        building = self._building.get(key)
+        if building is None:  # a task of its own: a waiter cancelled (its update timed out) cancels no one else
+            building = self._building[key] = asyncio.ensure_future(self._build_and_keep(unit, key))
+        return await asyncio.shield(building)
+
+    async def _build_and_keep(self, unit: Place, key: str) -> UnitView:
+        generation = self._generation
+        try:
             view = await self._build_view(unit)
-            self._views[unit.slug] = view
-        return view
+            if generation == self._generation:  # no write since it was read: it is the current view
+                self._views[unit.slug] = view
+            return view
+        finally:
+            del self._building[key]
 
     async def _build_view(self, unit: Place) -> UnitView:
         return await self.compose_view(unit, await self.store.channels_of(self.scope(unit)))
@@ -202,7 +219,8 @@ class Registry:
         merged = tuple(self.places.merged_members(unit))
         more = len(every) - len(newest)
         spec = self._card_spec(unit, merged, views, newest, more, as_of)
-        return UnitView(unit, merged, views, newest, more, as_of, spec)
+        pages, keys = await card_pages(spec)
+        return UnitView(unit, merged, views, newest, more, as_of, spec, pages, keys)
 
     def is_former_channel(self, unit: Place, view: ChannelView) -> bool:
         """A channel of a province that has since merged into `unit` under another name (Bến Tre's page)."""
