@@ -104,7 +104,7 @@ class App:
         # Every unit's view (its card laid out) in the background, not on someone's first /channels — and not
         # before the first update is taken either: a 400-channel unit's layout takes half a second.
         warming = asyncio.create_task(self._warm(registry), name="warm views")
-        self._closers.append(lambda: _cancelled(warming))
+        self._closers.append(lambda: _cancelled(warming, registry))
         self._services = Services(settings, registry, state, Dispatcher(state))
         return self._services
 
@@ -198,10 +198,11 @@ class App:
         await self.close()
 
 
-async def _cancelled(task: asyncio.Task[None]) -> None:
+async def _cancelled(task: asyncio.Task[None], registry: Registry) -> None:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
+    await registry.settle()
 
 
 async def serve(settings: Settings) -> int:

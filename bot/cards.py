@@ -28,7 +28,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, replace
-from functools import cache
+from functools import cache, lru_cache
 from typing import TypeVar
 
 import fontpkg_be_vietnam_pro
@@ -211,8 +211,10 @@ def _foot_height(footer: tuple[str, ...]) -> int:
     return 20 + sum(34 * len(_wrap(nfc(text), f["foot"], inner)) for text in footer) + MARGIN - 10
 
 
+@lru_cache(maxsize=20_000)
 def _entry_height(entry: CardEntry, cell: int) -> int:
-    """Below the QR: the label, the wrapped name, the wrapped URL."""
+    """Below the QR: the label, the wrapped name, the wrapped URL. Memoized by content: after a write, a unit's
+    layout measures only the channels that changed (measuring is most of a large card's layout)."""
     f = _fonts()
     return (4 + 42 + 34 * len(_wrap(nfc(entry.name), f["name"], cell - 24))
             + 32 * len(_wrap(entry.url, f["url"], cell - 24, anywhere=True))

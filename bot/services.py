@@ -190,6 +190,11 @@ class Registry:
             building = self._building[key] = asyncio.ensure_future(self._build_and_keep(unit, key))
         return await asyncio.shield(building)
 
+    async def settle(self) -> None:
+        """Wait for the views being built (before the store closes under them)."""
+        while self._building:
+            await asyncio.gather(*self._building.values(), return_exceptions=True)
+
     async def _build_and_keep(self, unit: Place, key: str) -> UnitView:
         generation = self._generation
         try:
