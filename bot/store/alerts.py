@@ -106,11 +106,10 @@ class AlertsStore(StoreBase):
     async def chat_gone(self, platform: str, chat_id: str, reason: str) -> list[str]:
         """The bot can no longer write to this chat (removed, blocked): its subscriptions end, and whatever was
         waiting for it is dropped (digests included)."""
-        async with self.transaction():
-            ended = await self._unsubscribe(platform, chat_id, None)
+        async with self.transaction():  # the platform's reason first: unsubscribing would say "unsubscribed"
             await self._exec("UPDATE outbox SET state = 'dropped', done_at = ?, error = ? WHERE platform = ? AND "
                              "chat_id = ? AND state IN ('pending', 'sending')", (now_iso(), reason, platform, chat_id))
-        return ended
+            return await self._unsubscribe(platform, chat_id, None)
 
     async def chat_moved(self, platform: str, old_chat: str, new_chat: str) -> int:
         """A group that became a supergroup: its subscriptions, and what waits for it, move to the new id (a
