@@ -25,7 +25,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from typing import Protocol
 
 from bot.pacing import Pace
-from bot.replies import Reply
+from bot.replies import Reply, images_of
 from bot.store import OutboxRow, Store
 from bot.store.alerts import DROPPED, FAILED, SENT
 
@@ -183,16 +183,18 @@ class OutboxWorker:
             if await self.store.claim(row.id):
                 await self.store.settle(row.id, DROPPED, "nothing to tell any more")
             return
+        for image in images_of(reply.image):  # drawn before its slot: a first render (seconds for a big card)
+            await image.png_async()              # must not bunch the sends paced behind it into one burst
         cost = courier.cost(reply, row.lang)
         wait = courier.pace.chat_wait(row.chat_id, cost, time.monotonic())
         if wait > 0:  # this chat's own window is full (a group's 20 a minute): later, others first
             await self.store.defer(row.id, self.clock() + wait)
             return
         await self.traffic.quiet()
-        start = courier.pace.reserve(row.chat_id, cost, time.monotonic())
-        await asyncio.sleep(max(0.0, start - time.monotonic()))
-        await self._slots.acquire()
+        await self._slots.acquire()  # a slot first, then the moment: a slot freed late cannot bunch two sends
         try:
+            start = courier.pace.reserve(row.chat_id, cost, time.monotonic())
+            await asyncio.sleep(max(0.0, start - time.monotonic()))
             claimed = await self.store.claim(row.id)
         except BaseException:
             self._slots.release()

@@ -82,7 +82,7 @@ async def test_kill_9_mid_fan_out_loses_no_alert_and_sends_none_twice(settings: 
         api.release_sends()  # what the bot had sent lands (Telegram had it), though no one reads the answers
         await api.wait_until(lambda: api.held == 0, within=10)
         landed = sum(1 for chat in CHATS if alerts(api, chat))
-        assert landed == 25 + IN_FLIGHT
+        assert landed == 25 + IN_FLIGHT  # what was in flight at the kill had reached Telegram
 
         again = await start_bot(settings, api, tmp_path / "again.log")
         try:

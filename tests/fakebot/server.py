@@ -430,6 +430,7 @@ class FakeBotApi:
                 del self._hangs[i]
                 await asyncio.sleep(seconds)  # the call lands (and is recorded) only now
                 break
+        arrived = self.clock()
         if method in SENDS and self._hold_after is not None:
             if self._hold_after > 0:
                 self._hold_after -= 1
@@ -438,7 +439,8 @@ class FakeBotApi:
                 self._call_event.set()
                 await self._released.wait()
                 self.held -= 1
-        call = Call(method, params, files, at=self.clock())
+        # A held send counts (flood limits included) from when it arrived: Telegram had it then.
+        call = Call(method, params, files, at=arrived)
         if method != "getUpdates" and self.record:
             self.calls.append(call)
         try:
