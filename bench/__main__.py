@@ -315,7 +315,12 @@ def main() -> int:
         + "; ".join(FLOOR_NAMES[f] for f in floors) + f".{missing} Compare ratios within one run, not absolute "
         f"rates across runs: these machines are noisy (±10–20 % run to run).\n\n"
     )
-    (ROOT / "BENCHMARKS.md").write_text(header + table + "\n", encoding="utf-8")
+    path = ROOT / "BENCHMARKS.md"
+    # The sections below the main table (the other benchmarks', the mutation score) are kept: each benchmark
+    # that owns one replaces only its own.
+    current = path.read_text(encoding="utf-8") if path.exists() else ""
+    kept = current[current.index("\n## "):] if "\n## " in current else ""
+    path.write_text(header + table + "\n" + kept, encoding="utf-8")
     return 0
 
 

@@ -27,6 +27,7 @@ from bot.backups import BackupSchedule, start_backups
 from bot.config import Settings
 from bot.digest import WeeklyDigest
 from bot.outbox import Courier, OutboxWorker, Traffic
+from bot.periodic import cancel_and_wait
 from bot.runtime import open_registry
 from bot.services import Registry
 from bot.userstate import UserState
@@ -101,10 +102,6 @@ class App:
         self._closers.append(watcher.stop)
         state = UserState(registry.store)
         await state.load()
-        # Every unit's view (its card laid out) in the background, not on someone's first /channels — and not
-        # before the first update is taken either: a 400-channel unit's layout takes half a second.
-        warming = asyncio.create_task(self._warm(registry), name="warm views")
-        self._closers.append(lambda: _cancelled(warming, registry))
         self._services = Services(settings, registry, state, Dispatcher(state))
         return self._services
 
@@ -133,6 +130,11 @@ class App:
             await frontend.start()
             self._closers.append(frontend.stop)
         await self.start_outbox([c for f in self.frontends if (c := f.courier()) is not None])
+        # Every unit's view (its card laid out) in the background, not on someone's first /channels — and only
+        # once the front-ends take updates: a 400-channel unit's layout takes half a second of the other core.
+        registry = self.services.registry
+        warming = asyncio.create_task(self._warm(registry), name="warm views")
+        self._closers.append(lambda: _cancelled(warming, registry))
 
     async def start_outbox(self, couriers: list[Courier]) -> None:
         """The delivery worker for alerts and digests, through these couriers (stopped before the front-ends,
@@ -199,9 +201,7 @@ class App:
 
 
 async def _cancelled(task: asyncio.Task[None], registry: Registry) -> None:
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    await cancel_and_wait(task)
     await registry.settle()
 
 

@@ -25,6 +25,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from typing import Protocol
 
 from bot.pacing import Pace
+from bot.periodic import cancel_and_wait
 from bot.replies import Reply, images_of
 from bot.store import OutboxRow, Store
 from bot.store.alerts import DROPPED, FAILED, SENT
@@ -133,11 +134,8 @@ class OutboxWorker:
 
     async def stop(self) -> None:
         """Stop taking rows; the sends in flight finish (and are settled) first."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
         if self._sending:
             await asyncio.gather(*self._sending, return_exceptions=True)
 

@@ -10,6 +10,14 @@ import logging
 log = logging.getLogger(__name__)
 
 
+async def cancel_and_wait(task: asyncio.Task[None] | None) -> None:
+    """Cancel a background task and wait until it has stopped (its cancellation is not an error)."""
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
 class Periodic:
     """Calls `tick()` every `interval` seconds (at once first, unless `wait_first`); an error is passed to
     `failed()` (which logs it) and the next tick comes as planned."""
@@ -31,11 +39,8 @@ class Periodic:
         self._task = asyncio.create_task(self._run(), name=self.name)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     async def _run(self) -> None:
         if self.wait_first:

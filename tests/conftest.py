@@ -15,6 +15,8 @@ from bot.config import ROOT, Settings
 from bot.places import Gazetteer, load_gazetteer
 from bot.runtime import open_registry
 from bot.services import Registry
+from bot.userstate import UserState
+from handlers import Dispatcher
 from tests.fakebot.server import FakeBotApi
 from tests.telegram_harness import Harness, running_bot
 
@@ -33,6 +35,18 @@ def gazetteer() -> Gazetteer:
 def settings(tmp_path: Path) -> Settings:
     # http_port=0: the public directory (bot/web) started with a test bot takes any free port, never 8080.
     return Settings(db_path=tmp_path / "bot.sqlite3", media_dir=tmp_path / "media", data_dir=DATA_DIR, http_port=0)
+
+
+@pytest.fixture
+async def setup(settings: Settings) -> AsyncIterator[tuple[Registry, Dispatcher]]:
+    """A real registry and the dispatcher over its per-user state: commands without any front-end."""
+    registry = await open_registry(settings)
+    state = UserState(registry.store)
+    await state.load()
+    try:
+        yield registry, Dispatcher(state)
+    finally:
+        await registry.store.close()
 
 
 @pytest.fixture

@@ -68,6 +68,8 @@ async def running_bot(settings: Settings, api: FakeBotApi, *, polling: bool = Fa
                                     poll=polling)
         root.add(frontend)
         await root.start()
+        if frontend.face is not None:  # the menus and descriptions, set beside the first getUpdates
+            await frontend.face
         try:
             yield Harness(frontend, api, root)
         finally:

@@ -44,11 +44,8 @@ from tests.test_subscriptions import (
     private_ctx,
     retire_fanpage,
     say,
-    setup,
 )
 from tests.test_upkeep import add, fake_due, seeded_fresh
-
-__all__ = ["setup"]  # the fixture of tests/test_subscriptions.py: a real registry and dispatcher
 
 ZALO_ADMIN = Person(ZALO, "za1")
 TELEGRAM_ADMIN = Person(TELEGRAM, "42")

@@ -5,35 +5,21 @@ reachable, every limit kept."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
 
-from bot.config import Settings
 from bot.frontends import plain
 from bot.frontends.telegram import _rendering, keyboard
 from bot.people import CONSOLE_USER, ZALO, Person
 from bot.replies import Choice, Confirmation, Pager, Reply, UrlButton, actions, to_plain
-from bot.runtime import open_registry
 from bot.services import Registry
-from bot.userstate import UserState
 from handlers import COMMANDS, Command, Context, Dispatcher, menu
 from handlers.dispatch import CommandInput, PickInput, TextInput, UploadInput, parse_command
 
 ADMIN = Person(ZALO, "ad000000000000000001")
 STRANGER = Person(ZALO, "st000000000000000002")
-
-
-@pytest.fixture
-async def setup(settings: Settings) -> AsyncIterator[tuple[Registry, Dispatcher]]:
-    registry = await open_registry(settings)
-    state = UserState(registry.store)
-    await state.load()
-    try:
-        yield registry, Dispatcher(state)
-    finally:
-        await registry.store.close()
 
 
 def context(registry: Registry, who: Person = STRANGER, *, typed: bool = True, chat: str = "c1") -> Context:

@@ -5,21 +5,17 @@ records what it was handed (real store, real worker, real composer), and the pac
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 from bot import alerts
 from bot.changes import Changes, Outcome
-from bot.config import Settings
 from bot.outbox import CRASH_NOTE, ChatGone, ChatMoved, OutboxWorker, Rejected, RetryLater, Traffic
 from bot.pacing import Pace, fan_out_seconds, telegram_pace
 from bot.people import CONSOLE_USER, TELEGRAM, ZALO, Person
 from bot.replies import Reply, to_plain
-from bot.runtime import open_registry
 from bot.services import Registry
-from bot.userstate import UserState
 from handlers import Context, Dispatcher
 from handlers.alerts import AlertComposer
 from handlers.dispatch import ChatEnded, CommandInput
@@ -29,17 +25,6 @@ ADMIN = Person(TELEGRAM, "999")
 MEMBER = Person(TELEGRAM, "555")
 FANPAGE = "https://www.facebook.com/congthongtincantho"
 NEW_PAGE = "https://www.facebook.com/cantho.gov.vn"
-
-
-@pytest.fixture
-async def setup(settings: Settings) -> AsyncIterator[tuple[Registry, Dispatcher]]:
-    registry = await open_registry(settings)
-    state = UserState(registry.store)
-    await state.load()
-    try:
-        yield registry, Dispatcher(state)
-    finally:
-        await registry.store.close()
 
 
 def group_ctx(registry: Registry, who: Person, *, admin: bool | None, chat: str = "-100") -> Context:

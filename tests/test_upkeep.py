@@ -8,7 +8,6 @@ reads and on what the store holds."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
@@ -47,17 +46,6 @@ FANPAGE = "https://www.facebook.com/congthongtincantho"
 ZALO_OA = "https://zalo.me/3460461954401350861"
 BEN_TRE = "https://www.facebook.com/cttdtbentre"
 URL = re.compile(r"https://\S+")
-
-
-@pytest.fixture
-async def setup(settings: Settings) -> AsyncIterator[tuple[Registry, Dispatcher]]:
-    registry = await open_registry(settings)
-    state = UserState(registry.store)
-    await state.load()
-    try:
-        yield registry, Dispatcher(state)
-    finally:
-        await registry.store.close()
 
 
 def context(registry: Registry, who: Person = ADMIN, *, lang: str = VI) -> Context:

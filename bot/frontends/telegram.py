@@ -68,6 +68,7 @@ from bot.memo import ViewMemo
 from bot.outbox import ChatGone, ChatMoved, Rejected, RetryLater, Traffic
 from bot.pacing import Pace, telegram_pace
 from bot.people import WEB_VISITOR, Person
+from bot.periodic import cancel_and_wait
 from bot.places import Place, Resolution, Status
 from bot.replies import Image, Line, Reply, images_of, to_plain
 from bot.services import Registry, UnitView
@@ -132,6 +133,17 @@ def _order_key(update: object) -> int:
 
 
 # --- building the application ------------------------------------------------------------------------------
+class _Application(Application):
+    """PTB's Application, minus one leak: without a persistence it still adds the id of every user and chat it
+    ever sees to two sets, for a persistence update that never comes (PTB 22: _mark_for_persistence_update).
+    Measured: about 0.2 KB per distinct user, +10 MB at 100,000 users, for nothing."""
+
+    def _mark_for_persistence_update(self, *, update: object | None = None, job: Any = None) -> None:
+        if self.persistence is not None:
+            super()._mark_for_persistence_update(update=update, job=job)
+
+
+
 @cache
 def _ssl_context() -> ssl.SSLContext:
     """One CA bundle load for both HTTP clients (the polling one and the one for replies)."""
@@ -153,6 +165,7 @@ def build_application(services: Services, *, backoff: Backoff | None = None, rea
 
     builder = (
         ApplicationBuilder()
+        .application_class(_Application)
         .token(settings.token)
         .base_url(settings.base_url)
         .base_file_url(settings.base_file_url)
@@ -211,6 +224,7 @@ class TelegramFrontend:
         self.poll = poll  # False: nothing fetches updates (tests feed them to the Application directly)
         self.freeze = freeze
         self.last_ok: float | None = None
+        self.face: asyncio.Task[None] | None = None  # setting the menus and descriptions, after start
 
     def routes(self, router: web.UrlDispatcher) -> None:
         if self.webhook:
@@ -232,8 +246,9 @@ class TelegramFrontend:
 
     async def start(self) -> None:
         await self.app.initialize()
-        await set_face(self.app)
         await self.app.start()
+        # The menus and descriptions go up beside the first getUpdates, not before it (6+ calls in a row).
+        self.face = asyncio.create_task(self._set_face(), name="telegram face")
         if self.webhook:
             await self.app.bot.set_webhook(self.settings.webhook_url, secret_token=self.secret,
                                            allowed_updates=Update.ALL_TYPES)
@@ -248,7 +263,14 @@ class TelegramFrontend:
             gc.collect()
             gc.freeze()
 
+    async def _set_face(self) -> None:
+        try:
+            await set_face(self.app)
+        except TelegramError as exc:  # the bot answers without its menus; the next start sets them
+            log.warning("could not set the command menus and descriptions: %s", short_reason(exc))
+
     async def stop(self) -> None:
+        await cancel_and_wait(self.face)
         if self.app.updater is not None and self.app.updater.running:
             await self.app.updater.stop()
         if self.app.running:
