@@ -83,6 +83,16 @@ class BotProcess:
     def rss_mb(self) -> float:
         return self._status("VmRSS:")
 
+    def children_peak_rss_mb(self) -> float:
+        """The peak RSS of the bot's own child processes (its card worker), summed: memory the bot uses too."""
+        total = 0.0
+        for task in Path(f"/proc/{self.proc.pid}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                for line in Path(f"/proc/{child}/status").read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        total += int(line.split()[1]) / 1024
+        return total
+
     def _status(self, field: str) -> float:
         for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
             if line.startswith(field):
