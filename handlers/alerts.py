@@ -5,13 +5,14 @@ worker (bot.outbox) calls for each outbox row: an alert, or an admin's weekly di
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 from bot.clock import vietnam_today
 from bot.models import AuditEntry
 from bot.people import WEB_VISITOR
 from bot.replies import Reply, bold, italic
-from bot.services import Registry
+from bot.services import Registry, UnitView
 from bot.store import ALERT, DIGEST, OutboxRow
 from bot.upkeep import digest_reply, due_channels
 from handlers.context import Context
@@ -19,23 +20,51 @@ from handlers.public import channels_reply
 
 
 class AlertComposer:
-    """Builds the Reply for an outbox row, in the row's language, from what the store holds now."""
+    """Builds the Reply for an outbox row, in the row's language, from what the store holds now.
+
+    An alert's Reply is made once per language and handed to every chat it goes to (so a front-end renders it
+    once, as it does a card: Reply.rendered), for as long as its unit's view is the same; a write makes it anew.
+    """
+
+    KEEP = 32  # alerts (per language) remembered: those going out now
 
     def __init__(self, registry: Registry, public_url: str = "") -> None:
         self.registry = registry
         self.public_url = public_url
+        self._made: OrderedDict[tuple[int, str], tuple[UnitView, Reply]] = OrderedDict()
 
     async def __call__(self, row: OutboxRow) -> Reply | None:
         ctx = Context(self.registry, row.lang, WEB_VISITOR, chat=row.chat_id, public_url=self.public_url)
         if row.kind == ALERT:
-            return await alert_reply(ctx, row.ref)
+            return await self._alert(ctx, row.ref)
         if row.kind == DIGEST:  # what is due now (it may have been re-verified since the digest was queued)
             due = await due_channels(self.registry, months=self.registry.review_months, today=vietnam_today())
             return digest_reply(self.registry, due, row.lang)
         return None
 
+    async def _alert(self, ctx: Context, alert_id: int) -> Reply | None:
+        key = (alert_id, ctx.lang)
+        made = self._made.get(key)
+        if made is not None and await self.registry.unit_view(made[0].unit) is made[0]:
+            self._made.move_to_end(key)
+            return made[1]
+        found = await _alert_and_view(ctx, alert_id)
+        if found is None:
+            return None
+        reply, view = found
+        self._made[key] = (view, reply)
+        while len(self._made) > self.KEEP:
+            self._made.popitem(last=False)
+        return reply
+
 
 async def alert_reply(ctx: Context, alert_id: int) -> Reply | None:
+    found = await _alert_and_view(ctx, alert_id)
+    return found[0] if found else None
+
+
+async def _alert_and_view(ctx: Context, alert_id: int) -> tuple[Reply, UnitView] | None:
+    """The alert's Reply, and the unit's view its card was drawn from."""
     store = ctx.registry.store
     found = await store.alert(alert_id)
     if found is None:
@@ -51,12 +80,13 @@ async def alert_reply(ctx: Context, alert_id: int) -> Reply | None:
         if entry is not None:
             for line in change_lines(ctx, entry, scope):
                 reply.add(line)
-    card = channels_reply(ctx, await ctx.registry.unit_view(unit))
+    view = await ctx.registry.unit_view(unit)
+    card = channels_reply(ctx, view)
     reply.blank().add(italic(ctx.t("alert_card_now")))
     reply.lines.extend(card.lines)
     reply.image, reply.buttons, reply.share_query = card.image, card.buttons, card.share_query
     reply.add(italic(ctx.t("alert_footer", slug=unit.slug)))
-    return reply
+    return reply, view
 
 
 def change_lines(ctx: Context, entry: AuditEntry, scope: set[str]) -> list[str]:

@@ -217,11 +217,6 @@ class AlertsStore(StoreBase):
             grouped.setdefault(int(r["audit_id"]), []).append(r)
         return {audit_id: _tally(found) for audit_id, found in grouped.items()}
 
-    async def outbox_row(self, kind: str, ref: int, platform: str, chat_id: str) -> OutboxRow | None:
-        row = await self._one("SELECT * FROM outbox WHERE kind = ? AND ref = ? AND platform = ? AND chat_id = ?",
-                              (kind, ref, platform, chat_id))
-        return _outbox(row) if row else None
-
     # --- jobs -------------------------------------------------------------------------------------------------
     async def job_last_run(self, name: str) -> str | None:
         row = await self._one("SELECT last_run FROM jobs WHERE name = ?", (name,))
