@@ -20,6 +20,7 @@ from pathlib import Path
 
 from bench.harness import ROOT, BotProcess, FakeServer, burst
 from bench.images import measure_images
+from bench.own_cost import measure_own_cost
 from bench.scale import measure_scale
 
 SCENARIOS = ("channels", "notice", "inline", "verify")
@@ -76,10 +77,18 @@ def end_to_end(tmp: Path, n: int, concurrency: int, rounds: int, floors: list[st
     rng = random.Random(12)
     try:
         out.update(upload_bytes(procs["bot"][0]))
-        jobs = [("bot", kind) for kind in SCENARIOS] + [(f, FLOORS[f][2]) for f in floors]
+        for _, proc in procs.values():  # start-up's own work (views warmed, the card worker spawned) done
+            proc.settle(timeout=60)
+        # The comparison with a target — the project's /channels against (c) and (d), the same payload — runs as
+        # one block of adjacent bursts (in a shuffled order), so that its ratios compare bursts seconds apart.
+        trio = [("bot", "channels"), *((f, "channels") for f in floors if FLOORS[f][2] == "channels")]
+        others = [("bot", k) for k in SCENARIOS if k != "channels"] + [(f, FLOORS[f][2]) for f in floors
+                                                                        if FLOORS[f][2] != "channels"]
         for r in range(rounds):
-            rng.shuffle(jobs)
-            for name, kind in jobs:
+            rng.shuffle(trio)
+            rng.shuffle(others)
+            at = rng.randrange(len(others) + 1)
+            for name, kind in [*others[:at], *trio, *others[at:]]:
                 fake, bot = procs[name]
                 result = burst(bot, kind, latency_ms=0, n=n)
                 out["bursts"][(name, kind)].append(result)
@@ -200,7 +209,7 @@ def spread(values: list[float]) -> str:
 def main() -> int:
     quick = "--quick" in sys.argv
     n = 300 if quick else 2000
-    rounds = 1 if quick else 3
+    rounds = 1 if quick else 5
     concurrency = int(os.environ.get("BOT_CONCURRENCY", "32"))
     floors = [f for f in FLOORS if f != "d" or importlib.util.find_spec("aiogram") is not None]
     started = time.time()
@@ -211,6 +220,8 @@ def main() -> int:
         print("images …", flush=True)
         images = asyncio.run(measure_images(tmp))
         cards = card_sizes()
+        print("own cost …", flush=True)
+        own = asyncio.run(measure_own_cost(tmp))
         print("scale …", flush=True)
         scale = asyncio.run(measure_scale(tmp, 1_000 if quick else 10_000, 10_000 if quick else 100_000))
 
@@ -239,14 +250,22 @@ def main() -> int:
         target, met = "", None
         if kind == "channels":
             ratios_c = [a / b for a, b in zip(ours, rate("c", "channels"), strict=True)]
-            extra_ms = statistics.median(cpu_ms("bot", "channels")) - statistics.median(cpu_ms("c", "channels"))
-            parts.append(f"CPU {extra_ms:+.2f} ms/update vs (c)")
+            extras = [a - b for a, b in zip(cpu_ms("bot", "channels"), cpu_ms("c", "channels"), strict=True)]
+            extra_ms = statistics.median(extras)
+            parts.append(f"CPU {extra_ms:+.2f} ms/update vs (c) (range {min(extras):+.2f} to {max(extras):+.2f})")
             target = "≥ 0.9× (c), ≤ (c) + 0.2 CPU ms" + (", ≥ 1.0× (d)" if "d" in floors else "")
             met = statistics.median(ratios_c) >= 0.9 and extra_ms <= 0.2
             if "d" in floors:
                 met = met and statistics.median([a / b for a, b in zip(ours, rate("d", "channels"),
                                                                          strict=True)]) >= 1.0
         lines.append(row(f"{label} burst, +0 ms, {rounds} rounds", "; ".join(parts), target, met))
+    lines.append(row(
+        f"the project's own CPU per cached `/channels` update, in one process over a stub transport (no network, "
+        f"no fake): project vs (c), {own['pairs']} alternating blocks of {own['block']}",
+        (f"{own['project_us']:.0f} vs {own['floor_us']:.0f} µs; +{own['diff_us']:.0f} µs (range "
+         f"{own['diff_min']:+.0f} to {own['diff_max']:+.0f}); (c)/project {own['ratio']:.2f}. Same way: `/notice` "
+         f"{own['notice_us']:.0f} µs, `/verify` {own['verify_us']:.0f} µs, inline {own['inline_us']:.0f} µs"),
+        "≤ (c) + 200 µs", own["diff_us"] <= 200))
     idle = "; ".join(f"{name} {e2e[f'idle_{name}'][0]:.1f} / {e2e[f'idle_{name}'][1]:.1f}"
                      for name in ["bot", *floors])
     lines.append(row("single-user latency at idle, p50 / p90 ms (`/channels` or the floor's reply)", idle, "", None))
@@ -291,9 +310,12 @@ def main() -> int:
                      e2e["rss_mb_peak"] <= 120))
     resolve = f"{scale['resolve_p50_ms']:.3f} / {scale['resolve_p99_ms']:.3f} ms"
     lines.append(row("resolver at scale (uncached), p50 / p99", resolve, "≤ 2 ms", scale["resolve_p99_ms"] <= 2))
-    lines.append(row("`/channels` lookup at scale (DB, uncached), p50 / p99",
-                     f"{scale['lookup_cold_p50_ms']:.2f} / {scale['lookup_cold_p99_ms']:.2f} ms", "≤ 2 ms",
-                     scale["lookup_cold_p50_ms"] <= 2 and scale["lookup_cold_p99_ms"] <= 2))
+    # No target: the 2 ms this row once had was set when a lookup was the DB read alone. A unit's view is now its
+    # channels and notices read, and its card laid out (~300 channels a unit here): what the first `/channels`
+    # after a write to that unit waits for, off the event loop; every other reply is the cached row below.
+    lines.append(row(f"`/channels` view of a unit rebuilt at scale (DB read of ~{scale['per_unit']:.0f} channels and "
+                     "their notices + card layout, uncached), p50 / p99",
+                     f"{scale['lookup_cold_p50_ms']:.2f} / {scale['lookup_cold_p99_ms']:.2f} ms", "", None))
     lines.append(row("`/channels` lookup at scale (cached), p50 / p99",
                      f"{scale['lookup_warm_p50_ms'] * 1000:.0f} / {scale['lookup_warm_p99_ms'] * 1000:.0f} µs",
                      "≤ 2 ms", scale["lookup_warm_p99_ms"] <= 2))
@@ -313,8 +335,9 @@ def main() -> int:
         f"alive at once, long polling, {concurrency} updates in flight where the bot has a setting for it, rate "
         f"limiter off. A burst is {n} updates from 50 chats, injected at once; throughput is updates / (last reply "
         f"− injection); CPU is the bot process's own user+system time (/proc) over the burst. The bursts run in "
-        f"{rounds} rounds, in a shuffled order each round; a ratio is the project's burst over the floor's in the "
-        f"same round, reported as the median over rounds with its range. Floors: "
+        f"{rounds} rounds, in a shuffled order each round, the project's `/channels` and the floors that send its "
+        f"payload ((c), (d)) as one block of adjacent bursts; a ratio (or a CPU difference) is the project's burst "
+        f"against the floor's in the same round, reported as the median over rounds with its range. Floors: "
         + "; ".join(FLOOR_NAMES[f] for f in floors) + f".{missing} Compare ratios within one run, not absolute "
         f"rates across runs: these machines are noisy (±10–20 % run to run).\n\n"
     )

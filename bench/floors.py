@@ -14,17 +14,20 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import InputFile, Update
-from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
+
+if TYPE_CHECKING:
+    from bot.frontends.telegram import Transport
 
 TOKEN = os.environ.get("TELEGRAM_BOT_TOKEN", "")
 BASE = os.environ.get("TELEGRAM_BASE_URL", "")
 CONCURRENCY = int(os.environ.get("BOT_CONCURRENCY", "32"))
 
 
-async def _payload() -> tuple[bytes, str, dict[str, Any]]:
+async def payload_parts() -> tuple[bytes, str, dict[str, Any]]:
     """The project's reply to `/channels cần thơ`: card PNG, caption (HTML) and keyboard, built by its own code."""
     from bot.config import Settings
     from bot.frontends.telegram import keyboard
@@ -42,14 +45,30 @@ async def _payload() -> tuple[bytes, str, dict[str, Any]]:
     return image.png, to_html(reply.lines), markup.to_dict() if markup else {}
 
 
-def _project_builder() -> ApplicationBuilder:
-    from bot.frontends.aiohttp_request import AiohttpRequest
-    from bot.frontends.telegram import ChatOrderedProcessor, _ssl_context
+def project_builder(transport: Transport | None = None, token: str = TOKEN) -> ApplicationBuilder:
+    """PTB on the project's transport (or another: bench/own_cost.py's in-process one) and concurrency."""
+    from bot.frontends.telegram import ChatOrderedProcessor, aiohttp_transport
 
-    return (ApplicationBuilder().token(TOKEN).base_url(BASE)
-            .request(AiohttpRequest(CONCURRENCY + 4, ssl_context=_ssl_context()))
-            .get_updates_request(AiohttpRequest(2, ssl_context=_ssl_context()))
+    carry = transport or aiohttp_transport
+    return (ApplicationBuilder().token(token).base_url(BASE)
+            .request(carry(CONCURRENCY + 4, 5.0)).get_updates_request(carry(2, 5.0))
             .concurrent_updates(ChatOrderedProcessor(CONCURRENCY)))
+
+
+def add_payload(app: Application, caption: str, markup_dict: dict[str, Any], file_id: dict[str, str]) -> None:
+    """Floor (c)'s one handler: the project's `/channels cần thơ` payload (photo by file_id, caption, keyboard)
+    to every message."""
+    from telegram import InlineKeyboardMarkup
+    from telegram.constants import ParseMode
+
+    markup = InlineKeyboardMarkup.de_json(markup_dict, None)
+
+    async def payload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.effective_chat:
+            await context.bot.send_photo(update.effective_chat.id, file_id["file_id"], caption=caption,
+                                         parse_mode=ParseMode.HTML, reply_markup=markup)
+
+    app.add_handler(MessageHandler(filters.ALL, payload))
 
 
 async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -63,29 +82,20 @@ def run_ptb(mode: str) -> None:
         app.add_handler(MessageHandler(filters.ALL, echo))
         app.run_polling()
         return
-    app = _project_builder().build()
+    app = project_builder().build()
     if mode == "echo_project":
         app.add_handler(MessageHandler(filters.ALL, echo))
         app.run_polling()
         return
-    from telegram import InlineKeyboardMarkup
-    from telegram.constants import ParseMode
-
-    png, caption, markup_dict = asyncio.run(_payload())
-    markup = InlineKeyboardMarkup.de_json(markup_dict, None)
+    png, caption, markup_dict = asyncio.run(payload_parts())
     state: dict[str, str] = {}
 
     async def post_init(application: Any) -> None:
         sent = await application.bot.send_photo(1, InputFile(png, filename="can_tho.png"))
         state["file_id"] = sent.photo[-1].file_id
 
-    async def payload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        if update.effective_chat:
-            await context.bot.send_photo(update.effective_chat.id, state["file_id"], caption=caption,
-                                         parse_mode=ParseMode.HTML, reply_markup=markup)
-
     app.post_init = post_init
-    app.add_handler(MessageHandler(filters.ALL, payload))
+    add_payload(app, caption, markup_dict, state)
     app.run_polling()
 
 
@@ -95,7 +105,7 @@ def run_aiogram() -> None:
     from aiogram.client.telegram import TelegramAPIServer
     from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message
 
-    png, caption, markup_dict = asyncio.run(_payload())
+    png, caption, markup_dict = asyncio.run(payload_parts())
 
     async def main() -> None:
         server = TelegramAPIServer.from_base(BASE.removesuffix("/bot"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import statistics
@@ -77,6 +78,34 @@ class BotProcess:
         fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
+    def family_cpu_seconds(self) -> float:
+        """CPU of the bot and of its child processes (its card worker), as far as /proc still shows them."""
+        total = 0.0
+        for pid in (self.proc.pid, *self._children()):
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return total
+
+    def settle(self, window: float = 0.3, busy: float = 0.05, timeout: float = 30.0) -> float:
+        """Wait until the bot and its card worker are idle (under `busy` of a core over `window` s): what it
+        does after start-up (views warmed, the worker spawned, cards laid out) is not charged to a burst. Returns
+        the seconds waited."""
+        started = time.monotonic()
+        while time.monotonic() - started < timeout:
+            before = self.family_cpu_seconds()
+            time.sleep(window)
+            if self.family_cpu_seconds() - before < busy * window:
+                break
+        return time.monotonic() - started
+
+    def _children(self) -> list[int]:
+        found: list[int] = []
+        with contextlib.suppress(OSError):
+            for task in Path(f"/proc/{self.proc.pid}/task").iterdir():
+                found += [int(c) for c in (task / "children").read_text().split()]
+        return found
+
     def peak_rss_mb(self) -> float:
         return self._status("VmHWM:")
 
@@ -86,11 +115,10 @@ class BotProcess:
     def children_peak_rss_mb(self) -> float:
         """The peak RSS of the bot's own child processes (its card worker), summed: memory the bot uses too."""
         total = 0.0
-        for task in Path(f"/proc/{self.proc.pid}/task").iterdir():
-            for child in (task / "children").read_text().split():
-                for line in Path(f"/proc/{child}/status").read_text().splitlines():
-                    if line.startswith("VmHWM:"):
-                        total += int(line.split()[1]) / 1024
+        for child in self._children():
+            for line in Path(f"/proc/{child}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    total += int(line.split()[1]) / 1024
         return total
 
     def _status(self, field: str) -> float:
@@ -128,6 +156,7 @@ def burst(bot: BotProcess, kind: str, *, latency_ms: int, n: int = 2000, chats: 
     wait_for(fake, chats)
     fake.control("/_control/reset", {"latency": latency_ms / 1000})
     updates = make_updates(kind, n, chats)
+    bot.settle()
     cpu_before = bot.cpu_seconds()
     fake.control("/_control/inject", updates)
     stats = wait_for(fake, n)

@@ -70,5 +70,5 @@ async def measure_scale(tmp: Path, channels: int = 10_000, notices: int = 100_00
         "lookup_cold_p50_ms": statistics.median(cold) * ms, "lookup_cold_p99_ms": pct(cold, 0.99) * ms,
         "lookup_warm_p50_ms": statistics.median(warm) * ms, "lookup_warm_p99_ms": pct(warm, 0.99) * ms,
         "verify_p50_ms": statistics.median(verify) * ms, "verify_p99_ms": pct(verify, 0.99) * ms,
-        "db_mb": size / 1e6,
+        "db_mb": size / 1e6, "per_unit": channels / len(registry.places.units()),
     }

@@ -149,6 +149,9 @@ class Registry:
         self._views: dict[str, UnitView] = {}
         self._building: dict[str, asyncio.Future[UnitView]] = {}  # one build per unit at a time
         self._generation = 0  # moved by every write: a view built across one is not kept
+        # Replaced by every write: answers memoized on it (bot.memo.ViewMemo), such as /verify's, are renewed by
+        # the write itself.
+        self.epoch = object()
         self._all_channels: tuple[dict[str, Channel], list[Channel]] | None = None
         # Answers that only a write can change, kept until the next one (changed()): /notice pages and verdicts.
         self._notice_pages: dict[tuple[str, int], NoticePage] = {}
@@ -165,6 +168,7 @@ class Registry:
         Only the views of their units are dropped; each is rebuilt, with its card, on its next read.
         """
         self._generation += 1
+        self.epoch = object()
         self._all_channels = None
         self._notice_pages.clear()
         self._verdicts.clear()

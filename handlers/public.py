@@ -15,6 +15,7 @@ from bot.replies import Choice, Pager, Reply, UrlButton, bold, code, italic
 from bot.services import (
     NOTICES_PER_PAGE,
     ChannelView,
+    NoticePage,
     UnitView,
     Verdict,
     format_date,
@@ -118,6 +119,14 @@ async def notice(ctx: Context, args: str) -> Reply:
     if found.status is not Status.FOUND or found.place is None:
         return _not_one(ctx, found, query, "notice")
     listing = await ctx.registry.notices_of(found.place, page)
+    key = (ctx.lang, found.place.slug, found.corrected)
+    known = _NOTICES.get(listing, *key)
+    return known if known is not None else _NOTICES.put(listing, *key, value=notice_reply(ctx, listing, found))
+
+
+def notice_reply(ctx: Context, listing: NoticePage, found: Resolution) -> Reply:
+    """A page of a unit's notices in full: reference, date (a blank day stays blank), subject, the channels each
+    announced."""
     unit, notices, channels_by_id = listing.unit, listing.notices, listing.channels
     reply = Reply().add(bold(ctx.t("notice_title", name=unit.full_name)))
     _merger_lines(ctx, reply, found)
@@ -168,7 +177,10 @@ async def verify(ctx: Context, args: str) -> Reply:
     """/verify <link…>, or /verify as a reply to a message: a verdict for every link, most dangerous first."""
     found = links_in(args) or [FoundLink(w) for w in args.split()[:1]]
     if found:
-        return await verify_links(ctx, [*found, *ctx.links])
+        links = (*found, *ctx.links)
+        known = _VERDICTS.get(ctx.registry.epoch, ctx.lang, links)
+        return known if known is not None else _VERDICTS.put(ctx.registry.epoch, ctx.lang, links,
+                                                              value=await verify_links(ctx, list(links)))
     if ctx.replied_links:
         reply = await verify_links(ctx, list(ctx.replied_links))
         reply.answer_replied = True
@@ -245,6 +257,10 @@ async def text(ctx: Context, message: str) -> Reply:
 # The cards answered lately, per (view, language, page, place asked for, public URL): the same Reply object for
 # everyone who asks, so that a front-end renders it once (Reply.rendered). Replies from here are never changed.
 _CARDS: ViewMemo[Reply] = ViewMemo()
+# The same for /notice pages, per (page of notices, language, place asked for): a write makes new pages.
+_NOTICES: ViewMemo[Reply] = ViewMemo()
+# And for `/verify <links>`, per (registry's state, language, links): every write renews the registry's epoch.
+_VERDICTS: ViewMemo[Reply] = ViewMemo()
 
 
 async def _card(ctx: Context, found: Resolution, query: str, page: int = 1) -> Reply:

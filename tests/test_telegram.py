@@ -395,3 +395,33 @@ async def test_a_page_button_sent_before_the_upgrade_still_turns_the_page(bot: H
     calls = await bot.send(callback("page|units|2", message_id=_msg_id(bot, menu)))
     [edit] = [c for c in calls if c.method == "editMessageText"]
     assert edit.error is None and "Trang 2/3" in edit.params["text"]
+
+
+async def test_every_text_the_bot_sends_is_html_without_link_previews(bot: Harness) -> None:
+    """Each call says how its text is formatted (no PTB Defaults fill it in): a caption, a message, an edited
+    page, an album's caption and both kinds of inline result. Without parse_mode the user would see "<b>"."""
+    registry = bot.registry
+    async with registry.store.transaction():
+        for i in range(12):
+            await registry.store.insert_channel(
+                place_slug="ha_noi", platform="facebook", name=f"Trang {i} " + "rất dài " * 8,
+                url=f"https://www.facebook.com/hanoi.page.number{i}", verified_on="2026-11")
+    registry.changed()
+    calls = [*await bot.send(message("/channels cần thơ")), *await bot.send(message("/channels hà nội"))]
+    [menu] = sent(await bot.send(message("/channels")), "sendMessage")
+    calls += [menu, *await bot.send(callback("units|2", message_id=_msg_id(bot, menu)))]
+    calls += [*await bot.send(inline("cần thơ")), *await bot.send(inline("vĩnh long")),  # a card not sent yet
+              *await bot.send(inline("https://zalo.me/3460461954401350861"))]
+    texts = sent(calls, "sendMessage", "editMessageText")
+    captions = sent(calls, "sendPhoto")
+    [album] = sent(calls, "sendMediaGroup")
+    results = [r for c in sent(calls, "answerInlineQuery") for r in c.params["results"]]
+    assert texts and captions and [r["type"] for r in results] == ["photo", "article", "article"]
+    for call in texts:
+        assert call.params["parse_mode"] == "HTML" and call.params["link_preview_options"] == {"is_disabled": True}
+    for call in captions:
+        assert call.params["parse_mode"] == "HTML" and call.params["caption"].startswith("<b>")
+    assert album.params["media"][0]["parse_mode"] == "HTML"
+    for result in results:
+        content = result.get("input_message_content") or result
+        assert content["parse_mode"] == "HTML"

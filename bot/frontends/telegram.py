@@ -51,11 +51,11 @@ from telegram.ext import (
     ChatMemberHandler,
     CommandHandler,
     ContextTypes,
-    Defaults,
     InlineQueryHandler,
     MessageHandler,
     filters,
 )
+from telegram.request import BaseRequest
 
 from bot.app import Services
 from bot.config import Settings
@@ -86,6 +86,11 @@ MEDIA_PLATFORM = "telegram"
 INLINE_PAGE = 50  # Telegram's maximum results per answer
 CALLBACK_SEP = "|"
 WEBHOOK_PATH = "telegram"
+# Every text goes as HTML without link previews, every caption as HTML: passed with each call rather than as
+# PTB Defaults, whose merging runs on every call (measured: ~60 µs of CPU per reply, a sixth of a cached
+# /channels answer's cost).
+TEXT: dict[str, Any] = {"parse_mode": ParseMode.HTML, "link_preview_options": LinkPreviewOptions(is_disabled=True)}
+CAPTION: dict[str, Any] = {"parse_mode": ParseMode.HTML}
 
 
 # --- concurrency -------------------------------------------------------------------------------------------
@@ -150,18 +155,25 @@ def _ssl_context() -> ssl.SSLContext:
     return ssl.create_default_context()
 
 
+Transport = Callable[[int, float], BaseRequest]  # (connection pool size, read timeout) → what carries the calls
+
+
+def aiohttp_transport(pool: int, read_timeout: float) -> BaseRequest:
+    return AiohttpRequest(pool, ssl_context=_ssl_context(), read_timeout=read_timeout)
+
+
 def build_application(services: Services, *, backoff: Backoff | None = None, read_timeout: float = 5.0,
-                      updater: bool = True) -> Application:
+                      updater: bool = True, transport: Transport = aiohttp_transport) -> Application:
     """PTB's Application over the project's own transport, with every entry point registered. `updater=False`
     (webhook mode): updates come from the web server's route, not from getUpdates. `backoff` paces the retries
     of 5xx answers and failed connections (tests make it fast); `read_timeout` bounds the wait for an answer
-    to any call but getUpdates (tests make it short)."""
+    to any call but getUpdates (tests make it short). `transport` is aiohttp but in the benchmark that
+    measures the project's own CPU per update (bench/own_cost.py: calls answered in-process)."""
     settings = services.settings
     outage = OutageLog()
 
     def request(pool: int, retries: Backoff | None, timeout: float = 5.0) -> DeliveryRequest:
-        return DeliveryRequest(AiohttpRequest(pool, ssl_context=_ssl_context(), read_timeout=timeout), outage,
-                               retries)
+        return DeliveryRequest(transport(pool, timeout), outage, retries)
 
     builder = (
         ApplicationBuilder()
@@ -169,7 +181,6 @@ def build_application(services: Services, *, backoff: Backoff | None = None, rea
         .token(settings.token)
         .base_url(settings.base_url)
         .base_file_url(settings.base_file_url)
-        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .request(request(settings.concurrency + 4, backoff or Backoff(), read_timeout))
         .get_updates_request(request(2, None))  # the Updater retries getUpdates itself
         .concurrent_updates(ChatOrderedProcessor(settings.concurrency, services.traffic))
@@ -191,9 +202,10 @@ def build_application(services: Services, *, backoff: Backoff | None = None, rea
 def register_handlers(app: Application) -> None:
     """Every entry point, in order: each maps an update to the dispatcher's input (or, inline mode, answers
     it here). Commands work in every chat; plain messages, files and unknown commands in private chats."""
+    # Commands first: most updates are one, and PTB checks the handlers in order until one matches.
+    app.add_handler(CommandHandler(list(COMMANDS), on_command))  # also /name@ThisBot in groups
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, on_migrate))  # a group became a supergroup
     app.add_handler(ChatMemberHandler(on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
-    app.add_handler(CommandHandler(list(COMMANDS), on_command))  # also /name@ThisBot in groups
     app.add_handler(MessageHandler(filters.Document.ALL & filters.ChatType.PRIVATE, on_document))
     app.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, on_command))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, on_text))
@@ -519,7 +531,7 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             if message.text == to_plain(reply.lines) and message.reply_markup == markup:
                 return  # the same page again: nothing to change (Telegram would refuse "not modified")
             try:
-                await query.edit_message_text(text, reply_markup=markup)
+                await query.edit_message_text(text, reply_markup=markup, **TEXT)
                 return
             except BadRequest as exc:
                 if "not modified" in exc.message:
@@ -543,7 +555,7 @@ async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         title = to_plain(verdict.lines[:1])[:100] or ctx.t("verify_usage")
         await query.answer([InlineQueryResultArticle(
             id="verify", title=title, description=found[0].url[:200],
-            input_message_content=InputTextMessageContent(to_html(chunk_lines(verdict.lines, 4096)[0])))],
+            input_message_content=InputTextMessageContent(to_html(chunk_lines(verdict.lines, 4096)[0]), **TEXT))],
             cache_time=0, is_personal=True)
         return
     places = await inline_places(ctx.registry, query.query)
@@ -599,11 +611,11 @@ def _make_inline_result(ctx: Context, place: Place, view: UnitView, file_id: str
     if file_id and visible_length(reply.lines) <= MessageLimit.CAPTION_LENGTH and entity_count(reply.lines) <= 100:
         return InlineQueryResultCachedPhoto(
             id=place.slug, photo_file_id=file_id, title=title, description=description,
-            caption=to_html(reply.lines), reply_markup=markup,
+            caption=to_html(reply.lines), reply_markup=markup, **CAPTION,
         )
     return InlineQueryResultArticle(
         id=place.slug, title=title, description=description[:200], reply_markup=markup,
-        input_message_content=InputTextMessageContent(to_html(chunk_lines(reply.lines, 4096)[0])),
+        input_message_content=InputTextMessageContent(to_html(chunk_lines(reply.lines, 4096)[0]), **TEXT),
     )
 
 
@@ -634,7 +646,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         elif update.inline_query:
             await update.inline_query.answer([], cache_time=0)
         elif update.effective_chat:
-            await context.bot.send_message(update.effective_chat.id, t("error", lang))
+            await context.bot.send_message(update.effective_chat.id, t("error", lang), **TEXT)
     except Exception:  # the error path must not raise again
         log.warning("could not tell the user about the error", exc_info=True)
 
@@ -684,7 +696,7 @@ async def send_with(bot: Any, chat_id: int, reply: Reply, ctx: Context, target: 
     elif images:
         await _send_album(ctx, bot, chat_id, images, rendering.caption)
     for text, markup in rendering.messages:
-        await bot.send_message(chat_id, text, reply_markup=markup)
+        await bot.send_message(chat_id, text, reply_markup=markup, **TEXT)
     for name, content in reply.files:
         await bot.send_document(chat_id, InputFile(content, filename=name))
 
@@ -752,12 +764,13 @@ async def _send_card(ctx: Context, bot: Any, chat_id: int, image: Image, caption
     file_id = await store.media_file_id(image.key, MEDIA_PLATFORM)
     if file_id:
         try:
-            await bot.send_photo(chat_id, file_id, caption=caption, reply_markup=markup)
+            await bot.send_photo(chat_id, file_id, caption=caption, reply_markup=markup, **CAPTION)
             return
         except BadRequest as exc:  # a file_id can expire: upload again
             log.warning("cached file_id refused (%s); uploading the card again", exc.message)
     png = await image.png_async()
-    sent = await bot.send_photo(chat_id, InputFile(png, filename=image.name), caption=caption, reply_markup=markup)
+    sent = await bot.send_photo(chat_id, InputFile(png, filename=image.name), caption=caption, reply_markup=markup,
+                               **CAPTION)
     if sent.photo:
         await store.remember_media(image.key, MEDIA_PLATFORM, sent.photo[-1].file_id)
 
@@ -775,7 +788,7 @@ async def _send_album(ctx: Context, bot: Any, chat_id: int, images: tuple[Image,
             # field of their own, and Telegram finds no media in the items).
             source: str | InputFile = file_id if reuse and file_id else InputFile(
                 await image.png_async(), filename=image.name, attach=True)
-            items.append(InputMediaPhoto(source, caption=caption if i == 0 else None))
+            items.append(InputMediaPhoto(source, caption=caption if i == 0 else None, **CAPTION))
         return items
 
     try:
