@@ -147,10 +147,10 @@ class Registry:
         # here because every front-end hands its handlers the registry, not the settings.
         self.review_months = review_months
         self._views: dict[str, UnitView] = {}
-        self._building: dict[str, asyncio.Future[UnitView]] = {}  # one build per unit at a time
-        self._generation = 0  # moved by every write: a view built across one is not kept
-        # Replaced by every write: answers memoized on it (bot.memo.ViewMemo), such as /verify's, are renewed by
-        # the write itself.
+        # One build per unit at a time, per epoch.
+        self._building: dict[tuple[str, object], asyncio.Future[UnitView]] = {}
+        # Replaced by every write: a view built across one is not kept, and answers memoized on it
+        # (bot.memo.ViewMemo), such as /verify's, are renewed by the write itself.
         self.epoch = object()
         self._all_channels: tuple[dict[str, Channel], list[Channel]] | None = None
         # Answers that only a write can change, kept until the next one (changed()): /notice pages and verdicts.
@@ -167,7 +167,6 @@ class Registry:
 
         Only the views of their units are dropped; each is rebuilt, with its card, on its next read.
         """
-        self._generation += 1
         self.epoch = object()
         self._all_channels = None
         self._notice_pages.clear()
@@ -188,7 +187,7 @@ class Registry:
         view = self._views.get(unit.slug)
         if view is not None:
             return view
-        key = f"{unit.slug}@{self._generation}"
+        key = (unit.slug, self.epoch)
         building = self._building.get(key)
         if building is None:  # a task of its own: a waiter cancelled (its update timed out) cancels no one else
             building = self._building[key] = asyncio.ensure_future(self._build_and_keep(unit, key))
@@ -199,11 +198,11 @@ class Registry:
         while self._building:
             await asyncio.gather(*self._building.values(), return_exceptions=True)
 
-    async def _build_and_keep(self, unit: Place, key: str) -> UnitView:
-        generation = self._generation
+    async def _build_and_keep(self, unit: Place, key: tuple[str, object]) -> UnitView:
+        epoch = self.epoch
         try:
             view = await self._build_view(unit)
-            if generation == self._generation:  # no write since it was read: it is the current view
+            if epoch is self.epoch:  # no write since it was read: it is the current view
                 self._views[unit.slug] = view
             return view
         finally:
