@@ -20,6 +20,7 @@ from telegram import InputFile, Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
 
 if TYPE_CHECKING:
+    from bot.config import Settings
     from bot.frontends.telegram import Transport
 
 TOKEN = os.environ.get("TELEGRAM_BOT_TOKEN", "")
@@ -27,8 +28,9 @@ BASE = os.environ.get("TELEGRAM_BASE_URL", "")
 CONCURRENCY = int(os.environ.get("BOT_CONCURRENCY", "32"))
 
 
-async def payload_parts() -> tuple[bytes, str, dict[str, Any]]:
-    """The project's reply to `/channels cần thơ`: card PNG, caption (HTML) and keyboard, built by its own code."""
+async def payload_parts(settings: Settings | None = None) -> tuple[bytes, str, dict[str, Any]]:
+    """The project's reply to `/channels cần thơ`: card PNG, caption (HTML) and keyboard, built by its own code
+    (from the environment's settings unless given)."""
     from bot.config import Settings
     from bot.frontends.telegram import keyboard
     from bot.frontends.telegram_text import to_html
@@ -36,7 +38,7 @@ async def payload_parts() -> tuple[bytes, str, dict[str, Any]]:
     from bot.runtime import open_registry
     from handlers import COMMANDS, Context
 
-    registry = await open_registry(Settings.from_env())
+    registry = await open_registry(settings or Settings.from_env())
     ctx = Context(registry, "vi", 1)
     reply = await COMMANDS["channels"](ctx, "cần thơ")
     [image] = images_of(reply.image)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
-import os
 import statistics
 import tempfile
 import time
@@ -96,14 +95,13 @@ async def measure_own_cost(tmp: Path) -> dict[str, Any]:
     from bot.config import Settings
     from bot.frontends.telegram import build_application
 
-    os.environ["BOT_DB_PATH"] = str(tmp / "own_cost.sqlite3")
-    _, caption, markup = await payload_parts()
+    settings = replace(Settings.from_env(), token=TOKEN, rate_limit=False, db_path=tmp / "own_cost.sqlite3")
+    _, caption, markup = await payload_parts(settings)
     transport = StubTransport(_sent_message(caption, markup))
 
     def stub(pool: int, read_timeout: float) -> BaseRequest:
         return transport
 
-    settings = replace(Settings.from_env(), token=TOKEN, rate_limit=False)
     app_owner = App(settings, web_server=False)
     services = await app_owner.open()
     project = build_application(services, transport=stub)
@@ -112,7 +110,7 @@ async def measure_own_cost(tmp: Path) -> dict[str, Any]:
     for app in (project, floor):
         await app.initialize()
     try:
-        for kind in ("channels", "channels", *KINDS, "inline"):  # warm: caches, file_ids, views
+        for kind in (*KINDS, "inline"):  # warm: caches, file_ids, views
             await _cpu_per_update(project, kind, 100)
         await _cpu_per_update(floor, "channels", 200)
         gc.collect()

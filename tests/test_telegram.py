@@ -232,13 +232,7 @@ async def test_an_error_reaches_the_user_as_a_short_apology(bot: Harness, caplog
 
 
 async def test_a_caption_that_would_not_fit_becomes_photo_then_text(bot: Harness) -> None:
-    registry = bot.registry
-    async with registry.store.transaction():
-        for i in range(12):
-            await registry.store.insert_channel(
-                place_slug="ha_noi", platform="facebook", name=f"Trang thông tin số {i} " + "rất dài " * 8,
-                url=f"https://www.facebook.com/hanoi.page.number{i}", verified_on="2026-11")
-    registry.changed()
+    await _add_long_hanoi_channels(bot)
     calls = await bot.send(message("/channels hà nội"))
     # 12+ channels with long names: more than one image holds (issue 12), so an album, then the text.
     [album] = sent(calls, "sendMediaGroup")
@@ -247,6 +241,17 @@ async def test_a_caption_that_would_not_fit_becomes_photo_then_text(bot: Harness
     assert "https://www.facebook.com/hanoi.page.number11" in text.params["text"]
     decoded = [u for k, png in album.files.items() for u in decode_qr(png, as_telegram=True)]
     assert {f"https://www.facebook.com/hanoi.page.number{i}" for i in range(12)} <= set(decoded)
+
+
+async def _add_long_hanoi_channels(bot: Harness) -> None:
+    """12 channels with long names on Hà Nội: more than one image holds them, so its card is an album."""
+    registry = bot.registry
+    async with registry.store.transaction():
+        for i in range(12):
+            await registry.store.insert_channel(
+                place_slug="ha_noi", platform="facebook", name=f"Trang thông tin số {i} " + "rất dài " * 8,
+                url=f"https://www.facebook.com/hanoi.page.number{i}", verified_on="2026-11")
+    registry.changed()
 
 
 async def test_end_to_end_over_long_polling(settings: Settings, api: FakeBotApi) -> None:
@@ -400,13 +405,7 @@ async def test_a_page_button_sent_before_the_upgrade_still_turns_the_page(bot: H
 async def test_every_text_the_bot_sends_is_html_without_link_previews(bot: Harness) -> None:
     """Each call says how its text is formatted (no PTB Defaults fill it in): a caption, a message, an edited
     page, an album's caption and both kinds of inline result. Without parse_mode the user would see "<b>"."""
-    registry = bot.registry
-    async with registry.store.transaction():
-        for i in range(12):
-            await registry.store.insert_channel(
-                place_slug="ha_noi", platform="facebook", name=f"Trang {i} " + "rất dài " * 8,
-                url=f"https://www.facebook.com/hanoi.page.number{i}", verified_on="2026-11")
-    registry.changed()
+    await _add_long_hanoi_channels(bot)
     calls = [*await bot.send(message("/channels cần thơ")), *await bot.send(message("/channels hà nội"))]
     [menu] = sent(await bot.send(message("/channels")), "sendMessage")
     calls += [menu, *await bot.send(callback("units|2", message_id=_msg_id(bot, menu)))]
